@@ -1,0 +1,45 @@
+// Tiers by file name (style guide): *.spec.ts unit, *.int-spec.ts real database/server,
+// *.e2e-spec.ts the API over HTTP. EventStoreDB variants live in files named *esdb*.
+const swc = [
+  '@swc/jest',
+  {
+    jsc: {
+      parser: { syntax: 'typescript', decorators: true },
+      transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: false },
+      target: 'es2022',
+      keepClassNames: true,
+    },
+    module: { type: 'commonjs' },
+    sourceMaps: 'inline',
+  },
+];
+const moduleNameMapper = {
+  '^@kam/event-store/testing$': '<rootDir>/libs/event-store/src/testing',
+  '^@kam/api$': '<rootDir>/apps/api/src',
+  '^@kam/(.*)$': '<rootDir>/libs/$1/src',
+};
+const base = {
+  rootDir: __dirname,
+  transform: { '^.+\\.(t|j)s$': swc },
+  moduleNameMapper,
+  testEnvironment: 'node',
+  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+};
+module.exports = {
+  projects: [
+    { ...base, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts'] },
+    {
+      ...base,
+      displayName: 'int',
+      testMatch: ['<rootDir>/{apps,libs,test}/**/*.int-spec.ts'],
+      testPathIgnorePatterns: [...base.testPathIgnorePatterns, 'esdb'],
+    },
+    { ...base, displayName: 'esdb', testMatch: ['<rootDir>/{apps,libs,test}/**/*esdb*.int-spec.ts', '<rootDir>/{apps,libs,test}/**/*esdb*.e2e-spec.ts'] },
+    {
+      ...base,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/{apps,test}/**/*.e2e-spec.ts'],
+      testPathIgnorePatterns: [...base.testPathIgnorePatterns, 'esdb'],
+    },
+  ],
+};

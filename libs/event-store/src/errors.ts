@@ -1,0 +1,37 @@
+/** Typed errors of the event-store port; adapters translate their native errors to these. */
+export class WrongExpectedRevision extends Error {
+  constructor(
+    readonly streamId: string,
+    readonly expected: string,
+    /** Revision of the stream's last event, or null when the stream does not exist. */
+    readonly actualRevision: number | null,
+  ) {
+    super(`Stream ${streamId}: expected revision ${expected}, actual ${actualRevision ?? 'no stream'}`);
+    this.name = 'WrongExpectedRevision';
+  }
+}
+
+export class StreamNotFound extends Error {
+  constructor(readonly streamId: string) {
+    super(`Stream ${streamId} not found`);
+    this.name = 'StreamNotFound';
+  }
+}
+
+export class EventTooLarge extends Error {
+  constructor(
+    readonly streamId: string,
+    readonly bytes: number,
+    readonly limit: number,
+  ) {
+    super(`Event for ${streamId} is ${bytes} bytes; the limit is ${limit}`);
+    this.name = 'EventTooLarge';
+  }
+}
+
+export class EventStoreUnavailable extends Error {
+  constructor(message: string, override readonly cause?: unknown) {
+    super(message);
+    this.name = 'EventStoreUnavailable';
+  }
+}
