@@ -20,10 +20,13 @@ const moduleNameMapper = {
 };
 const base = {
   rootDir: __dirname,
-  transform: { '^.+\\.(t|j)s$': swc },
+  transform: { '^.+\\.(t|j)s$': swc, '^.+\\.mjs$': swc },
   moduleNameMapper,
   testEnvironment: 'node',
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  // NestJS 12 ships ESM only; Node 20's require(esm) is not available inside Jest's module
+  // system, so those packages are compiled to CommonJS by swc like our own code.
+  transformIgnorePatterns: ['/node_modules/(?!(@nestjs|content-disposition|file-type|strtok3|token-types|@tokenizer|@borewit|uint8array-extras|jose|graphql-ws|uid|load-esm|cookie|set-cookie-parser|toad-cache|tiny-lru|quick-lru|graphql-scalars|cross-inspect|@graphql-tools|@whatwg-node)/)'],
 };
 module.exports = {
   projects: [
