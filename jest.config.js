@@ -15,6 +15,7 @@ const swc = [
 ];
 const moduleNameMapper = {
   '^@kam/event-store/testing$': '<rootDir>/libs/event-store/src/testing',
+  '^@kam/kernel/testing$': '<rootDir>/libs/kernel/src/testing',
   '^@kam/api$': '<rootDir>/apps/api/src',
   '^@kam/(.*)$': '<rootDir>/libs/$1/src',
 };

@@ -96,3 +96,6 @@ export interface EventStore {
 
 /** Largest serialized event (data + metadata) the port accepts, in bytes. */
 export const MAX_EVENT_BYTES = 1_048_576;
+
+/** Dependency-injection token of the configured EventStore (a plain string: the port stays framework-free). */
+export const EVENT_STORE = 'kam:EventStore';

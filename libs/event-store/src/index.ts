@@ -2,3 +2,4 @@ export * from './event-store.port';
 export * from './position';
 export * from './errors';
 export * from './upcasters';
+export * from './aggregate/command-executor';

@@ -1,0 +1,87 @@
+import { HttpException, Logger } from '@nestjs/common';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { KamError } from '@kam/kernel';
+
+const logger = new Logger('GraphQL');
+
+/** Codes a client may see; anything else became INTERNAL_SERVER_ERROR and was logged with its stack. */
+const PUBLIC_CODES = new Set([
+  'BAD_USER_INPUT',
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'CONFLICT',
+  'DOMAIN_RULE_VIOLATED',
+  'QUERY_TOO_COMPLEX',
+  'STALE_READ_MODEL',
+  'SERVICE_UNAVAILABLE',
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+]);
+
+/** graphql-js reports a variable that failed coercion as: Variable "$input" got invalid value 1.5 at "input.value"; ... */
+const VARIABLE_PATTERN = /^Variable "\$([^"]+)" got invalid value .*?(?: at "([^"]+)")?; (.*)$/s;
+const VARIABLE_TYPE_PATTERN = /^Variable "\$([^"]+)" of (?:required|non-null) type .*$/s;
+const ARGUMENT_PATTERN = /^(?:Argument|Field) "?([^" ]+)"? .*$/s;
+
+function location(error: GraphQLError): Pick<GraphQLFormattedError, 'locations' | 'path'> {
+  return {
+    ...(error.locations ? { locations: error.locations } : {}),
+    ...(error.path ? { path: error.path } : {}),
+  };
+}
+
+/**
+ * The one place that decides what an error looks like on the wire: typed domain errors keep their
+ * code and safe details; input problems become BAD_USER_INPUT naming the field; anything
+ * unexpected is logged with its stack and answered without it.
+ */
+export function toPublicError(error: GraphQLError): GraphQLFormattedError {
+  const original = error.originalError;
+  if (original instanceof KamError) {
+    return { message: original.message, ...location(error), extensions: { code: original.code, ...original.extensions() } };
+  }
+  if (original instanceof GraphQLError) return toPublicError(original);
+  if (original instanceof HttpException) {
+    const status = original.getStatus();
+    const code = status === 401 ? 'UNAUTHENTICATED' : status === 403 ? 'FORBIDDEN' : status === 404 ? 'NOT_FOUND' : 'BAD_USER_INPUT';
+    return { message: original.message, ...location(error), extensions: { code } };
+  }
+  if (original) {
+    logger.error(`Unexpected error: ${original.message}`, original.stack);
+    return { message: 'Internal server error', ...location(error), extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+  }
+  const declared = error.extensions?.code;
+  if (typeof declared === 'string' && PUBLIC_CODES.has(declared)) {
+    return { message: error.message, ...location(error), extensions: { ...error.extensions } };
+  }
+  const variable = VARIABLE_PATTERN.exec(error.message);
+  if (variable) {
+    const field = variable[2] ?? variable[1] ?? 'input';
+    return {
+      message: error.message,
+      ...location(error),
+      extensions: { code: 'BAD_USER_INPUT', fields: [{ field, message: variable[3] ?? error.message }] },
+    };
+  }
+  const variableType = VARIABLE_TYPE_PATTERN.exec(error.message);
+  if (variableType) {
+    return {
+      message: error.message,
+      ...location(error),
+      extensions: { code: 'BAD_USER_INPUT', fields: [{ field: variableType[1], message: error.message }] },
+    };
+  }
+  if (error.message.startsWith('Syntax Error')) {
+    return { message: error.message, ...location(error), extensions: { code: 'GRAPHQL_PARSE_FAILED' } };
+  }
+  const argument = ARGUMENT_PATTERN.exec(error.message);
+  if (argument && /required|invalid|Expected value/.test(error.message)) {
+    return {
+      message: error.message,
+      ...location(error),
+      extensions: { code: 'BAD_USER_INPUT', fields: [{ field: argument[1], message: error.message }] },
+    };
+  }
+  return { message: error.message, ...location(error), extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } };
+}

@@ -1,0 +1,5 @@
+export * from './scalars';
+export * from './enums';
+export * from './mutation';
+export * from './actor';
+export * from './connection';
