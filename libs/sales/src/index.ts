@@ -1,0 +1,7 @@
+export { SALES_RULES, type SalesRule } from './sales.rules';
+export * from './account/account.events';
+export * from './account/account.commands';
+export * from './account/account.decider';
+export * from './deal/deal.events';
+export * from './deal/deal.commands';
+export * from './deal/deal.decider';
