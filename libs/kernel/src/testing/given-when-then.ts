@@ -32,7 +32,8 @@ export function given<Command, State, Event>(decider: Decider<Command, State, Ev
           }
           if (!(error instanceof KamError)) throw error;
           const reason = error instanceof DomainRuleViolation ? error.reason : undefined;
-          const actual = reason === reasonOrCode || error.code === reasonOrCode ? reasonOrCode : (reason ?? error.code);
+          const actual =
+            reason === reasonOrCode || error.code === reasonOrCode ? reasonOrCode : (reason ?? error.code);
           expect(actual).toBe(reasonOrCode);
           return error;
         },
