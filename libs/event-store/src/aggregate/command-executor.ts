@@ -42,13 +42,17 @@ export interface LoadedAggregate<State> {
   events: RecordedEvent[];
 }
 
-export interface ExecuteOptions<Command, State, Event extends DomainEvent> {
+export interface ExecuteOptions<Command> {
   streamId: string;
   aggregateId: string;
-  decider: Decider<Command, State, Event>;
   envelope: CommandEnvelope;
   /** Builds the command once the business time is known (cross-aggregate facts loaded by the handler). */
   command: (occurredAt: string) => Command;
+}
+
+export interface BoundExecutor<Command, State> {
+  execute(options: ExecuteOptions<Command>): Promise<CommandResult>;
+  load(streamId: string): Promise<LoadedAggregate<State>>;
 }
 
 /** Bounded retries when another writer got in between read and append and the client gave no revision. */
@@ -92,10 +96,22 @@ export class CommandExecutor {
     return { state, revision: events.length ? events[events.length - 1]!.revision : -1, events };
   }
 
+  /**
+   * Binds a decider first, so that a handler's command literal is checked against the decider's
+   * concrete command type: `executor.with(teamDecider).execute({...})`.
+   */
+  with<Command, State, Event extends DomainEvent>(decider: Decider<Command, State, Event>): BoundExecutor<Command, State> {
+    return {
+      execute: (options) => this.execute(decider, options),
+      load: (streamId) => this.load(streamId, decider),
+    };
+  }
+
   async execute<Command, State, Event extends DomainEvent>(
-    options: ExecuteOptions<Command, State, Event>,
+    decider: Decider<Command, State, Event>,
+    options: ExecuteOptions<Command>,
   ): Promise<CommandResult> {
-    const { streamId, aggregateId, decider, envelope } = options;
+    const { streamId, aggregateId, envelope } = options;
     const commandId = envelope.commandId ?? newId();
     for (let attempt = 1; ; attempt++) {
       const loaded = await this.load(streamId, decider);
