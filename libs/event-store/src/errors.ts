@@ -35,3 +35,23 @@ export class EventStoreUnavailable extends Error {
     this.name = 'EventStoreUnavailable';
   }
 }
+
+/**
+ * An append carried an event id that is already stored, and not as a retry of this append
+ * (another stream holds it, or the batch repeats an id). Nothing was written.
+ */
+export class DuplicateEventId extends Error {
+  constructor(
+    readonly streamId: string,
+    readonly eventId: string,
+    /** Stream that already holds the id, or null when the batch itself repeats it. */
+    readonly storedInStreamId: string | null,
+  ) {
+    super(
+      storedInStreamId === null
+        ? `Append to ${streamId} repeats event id ${eventId}`
+        : `Event id ${eventId} for ${streamId} is already stored in ${storedInStreamId}`,
+    );
+    this.name = 'DuplicateEventId';
+  }
+}

@@ -3,3 +3,4 @@ export * from './position';
 export * from './errors';
 export * from './upcasters';
 export * from './aggregate/command-executor';
+export * from './sqlite/sqlite-event-store';

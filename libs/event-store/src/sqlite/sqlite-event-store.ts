@@ -1,0 +1,411 @@
+import Database from 'better-sqlite3';
+import type { EventMetadata } from '@kam/kernel';
+import {
+  MAX_EVENT_BYTES,
+  type AppendResult,
+  type EventFilter,
+  type EventStore,
+  type ExpectedRevision,
+  type NewEvent,
+  type ReadAllOptions,
+  type ReadStreamOptions,
+  type RecordedEvent,
+  type SubscribeOptions,
+  type Subscription,
+  type SubscriptionHandlers,
+} from '../event-store.port';
+import {
+  DuplicateEventId,
+  EventStoreUnavailable,
+  EventTooLarge,
+  StreamNotFound,
+  WrongExpectedRevision,
+} from '../errors';
+import type { UpcasterRegistry } from '../upcasters';
+import {
+  SQLITE_EVENT_INSERT_SQL,
+  applySqlitePragmas,
+  migrateSqliteEventStore,
+  type SqliteSynchronous,
+} from './sqlite-schema';
+import {
+  SqliteSubscription,
+  type SqliteEventRow,
+  type SqliteSubscriptionSource,
+} from './sqlite-subscription';
+
+export {
+  SQLITE_EVENT_STORE_DDL,
+  SQLITE_EVENT_INSERT_SQL,
+  applySqlitePragmas,
+  migrateSqliteEventStore,
+  parseSqliteSynchronous,
+  type SqliteSynchronous,
+} from './sqlite-schema';
+
+export interface SqliteEventStoreOptions {
+  /** Path of the database file (created if missing); ':memory:' works for a single instance. */
+  file: string;
+  upcasters?: UpcasterRegistry;
+  /** How often live subscriptions look for appends made by another process; default 250 ms. */
+  pollIntervalMs?: number;
+  /** Default NORMAL (see docs/adr/0002); callers map `KAM_SQLITE_SYNCHRONOUS` with parseSqliteSynchronous. */
+  synchronous?: SqliteSynchronous;
+}
+
+export const DEFAULT_POLL_INTERVAL_MS = 250;
+
+const COLUMNS = 'position, id, stream_id, revision, type, data, metadata, recorded_at';
+/** Larger than any position SQLite hands out; the default "from the end" bound of backwards reads. */
+const AFTER_LAST_SEQ = Number.MAX_SAFE_INTEGER;
+/** A UTF-16 code unit is at most 3 UTF-8 bytes: below this many code units no byte count is needed. */
+const SAFE_UNITS = Math.floor(MAX_EVENT_BYTES / 3);
+
+interface SerializedEvent {
+  id: string;
+  type: string;
+  data: string;
+  metadata: string;
+}
+
+interface StoredIdRow {
+  stream_id: string;
+  revision: number;
+  position: number;
+}
+
+type Statement = Database.Statement<unknown[], unknown>;
+
+/** Opens (and creates or migrates) an SQLite event store. */
+export async function openSqliteEventStore(options: SqliteEventStoreOptions): Promise<SqliteEventStore> {
+  return new SqliteEventStore(options);
+}
+
+/**
+ * The embedded event store: one SQLite file in WAL mode, driven through better-sqlite3's
+ * synchronous API. Every append is one IMMEDIATE transaction, so the expected-revision check and
+ * the inserts are atomic also against other processes writing the same file.
+ */
+export class SqliteEventStore implements EventStore, SqliteSubscriptionSource {
+  readonly kind = 'sqlite';
+  private readonly db: Database.Database;
+  private readonly upcasters: UpcasterRegistry | undefined;
+  private readonly pollIntervalMs: number;
+  private readonly subscriptions = new Set<SqliteSubscription>();
+  private readonly readAllStatements = new Map<string, Statement>();
+  private closed = false;
+
+  private readonly streamRevisionStmt: Statement;
+  private readonly insertStmt: Statement;
+  private readonly findIdStmt: Statement;
+  private readonly streamForwardStmt: Statement;
+  private readonly streamBackwardStmt: Statement;
+  private readonly streamExistsStmt: Statement;
+  private readonly pageStmt: Statement;
+  private readonly headStmt: Statement;
+  private readonly appendTx: (
+    streamId: string,
+    events: SerializedEvent[],
+    expected: ExpectedRevision,
+    recordedAt: number,
+  ) => AppendResult;
+
+  constructor(options: SqliteEventStoreOptions) {
+    this.upcasters = options.upcasters;
+    this.pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
+    this.db = new Database(options.file);
+    try {
+      applySqlitePragmas(this.db, options.synchronous ?? 'NORMAL');
+      migrateSqliteEventStore(this.db);
+    } catch (error) {
+      this.db.close();
+      throw error;
+    }
+    const db = this.db;
+    this.streamRevisionStmt = db.prepare('SELECT MAX(revision) FROM events WHERE stream_id = ?').pluck();
+    this.insertStmt = db.prepare(SQLITE_EVENT_INSERT_SQL);
+    this.findIdStmt = db.prepare('SELECT stream_id, revision, position FROM events WHERE id = ?');
+    this.streamForwardStmt = db.prepare(
+      `SELECT ${COLUMNS} FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision ASC LIMIT ?`,
+    );
+    this.streamBackwardStmt = db.prepare(
+      `SELECT ${COLUMNS} FROM events WHERE stream_id = ? AND revision <= ? ORDER BY revision DESC LIMIT ?`,
+    );
+    this.streamExistsStmt = db.prepare('SELECT 1 FROM events WHERE stream_id = ? LIMIT 1').pluck();
+    this.pageStmt = db.prepare(
+      `SELECT ${COLUMNS} FROM events WHERE position > ? ORDER BY position ASC LIMIT ?`,
+    );
+    this.headStmt = db.prepare('SELECT MAX(position) FROM events').pluck();
+    this.appendTx = db.transaction(this.appendInTransaction.bind(this)).immediate;
+  }
+
+  async append(
+    streamId: string,
+    events: NewEvent[],
+    expectedRevision: ExpectedRevision,
+  ): Promise<AppendResult> {
+    this.assertOpen();
+    if (events.length === 0) throw new RangeError(`Append to ${streamId} carries no event`);
+    if (
+      typeof expectedRevision === 'number' &&
+      !(Number.isSafeInteger(expectedRevision) && expectedRevision >= 0)
+    ) {
+      throw new RangeError(`Expected revision must be a non-negative integer, not ${expectedRevision}`);
+    }
+    const serialized: SerializedEvent[] = new Array(events.length);
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i]!;
+      const data = JSON.stringify(event.data ?? null);
+      const metadata = JSON.stringify(event.metadata);
+      if (data.length + metadata.length > SAFE_UNITS) {
+        const bytes = Buffer.byteLength(data) + Buffer.byteLength(metadata);
+        if (bytes > MAX_EVENT_BYTES) throw new EventTooLarge(streamId, bytes, MAX_EVENT_BYTES);
+      }
+      serialized[i] = { id: event.id, type: event.type, data, metadata };
+    }
+    let result: AppendResult;
+    try {
+      result = this.appendTx(streamId, serialized, expectedRevision, Date.now());
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      // Only an id can collide: (stream_id, revision) is computed under the write lock.
+      result = this.retryResultOrThrow(streamId, serialized, error);
+      return result;
+    }
+    for (const subscription of this.subscriptions) subscription.notify();
+    return result;
+  }
+
+  async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    this.assertOpen();
+    const limit = limitOf(options.maxCount);
+    const rows = (
+      options.direction === 'backwards'
+        ? this.streamBackwardStmt.all(streamId, options.fromRevision ?? AFTER_LAST_SEQ, limit)
+        : this.streamForwardStmt.all(streamId, options.fromRevision ?? 0, limit)
+    ) as SqliteEventRow[];
+    if (rows.length === 0 && this.streamExistsStmt.get(streamId) === undefined)
+      throw new StreamNotFound(streamId);
+    return rows.map((row) => this.toRecorded(row));
+  }
+
+  async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    this.assertOpen();
+    const backwards = options.direction === 'backwards';
+    const from =
+      options.fromPosition === undefined ? (backwards ? AFTER_LAST_SEQ : 0) : toSeq(options.fromPosition);
+    const types = nonEmpty(options.filter?.eventTypePrefixes);
+    const streams = nonEmpty(options.filter?.streamPrefixes);
+    const stmt = this.readAllStatement(backwards, types?.length ?? 0, streams?.length ?? 0);
+    const rows = stmt.all(
+      from,
+      ...(types ?? []),
+      ...(streams ?? []),
+      limitOf(options.maxCount),
+    ) as SqliteEventRow[];
+    return rows.map((row) => this.toRecorded(row));
+  }
+
+  subscribeToAll(options: SubscribeOptions, handlers: SubscriptionHandlers): Subscription {
+    this.assertOpen();
+    const fromSeq = options.fromPosition === undefined ? 0 : toSeq(options.fromPosition);
+    const subscription = new SqliteSubscription(
+      this,
+      fromSeq,
+      options.fromPosition,
+      copyFilter(options.filter),
+      handlers,
+      this.pollIntervalMs,
+    );
+    this.subscriptions.add(subscription);
+    return subscription;
+  }
+
+  async headPosition(): Promise<string | undefined> {
+    this.assertOpen();
+    const head = this.headStmt.get() as number | null;
+    return head === null ? undefined : String(head);
+  }
+
+  async ping(): Promise<boolean> {
+    if (this.closed) return false;
+    try {
+      this.db.prepare('SELECT 1').get();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all([...this.subscriptions].map((subscription) => subscription.stop()));
+    this.db.close();
+  }
+
+  /** Connection settings as SQLite reports them (diagnostics and tests). */
+  settings(): { journalMode: string; synchronous: SqliteSynchronous | 'OFF' | 'EXTRA' } {
+    this.assertOpen();
+    const journalMode = String(this.db.pragma('journal_mode', { simple: true }));
+    const level = Number(this.db.pragma('synchronous', { simple: true }));
+    const synchronous = (['OFF', 'NORMAL', 'FULL', 'EXTRA'] as const)[level] ?? 'EXTRA';
+    return { journalMode, synchronous };
+  }
+
+  /** @internal Subscription source: rows after a sequence number, in order. */
+  readPage(afterSeq: number, limit: number): SqliteEventRow[] {
+    this.assertOpen();
+    return this.pageStmt.all(afterSeq, limit) as SqliteEventRow[];
+  }
+
+  /** @internal Subscription source: a stored row as the port's event, upcast to the latest schema. */
+  toRecorded(row: SqliteEventRow): RecordedEvent {
+    const event: RecordedEvent = {
+      id: row.id,
+      streamId: row.stream_id,
+      revision: row.revision,
+      position: String(row.position),
+      type: row.type,
+      data: JSON.parse(row.data) as unknown,
+      metadata: JSON.parse(row.metadata) as EventMetadata,
+      recordedAt: new Date(row.recorded_at),
+    };
+    return this.upcasters ? this.upcasters.apply(event) : event;
+  }
+
+  /** @internal Subscription source: a subscription has ended. */
+  release(subscription: SqliteSubscription): void {
+    this.subscriptions.delete(subscription);
+  }
+
+  private appendInTransaction(
+    streamId: string,
+    events: SerializedEvent[],
+    expected: ExpectedRevision,
+    recordedAt: number,
+  ): AppendResult {
+    const current = this.streamRevisionStmt.get(streamId) as number | null;
+    if (!revisionMatches(expected, current)) {
+      const retry = this.retryResult(streamId, events);
+      if (retry) return retry;
+      throw new WrongExpectedRevision(streamId, String(expected), current);
+    }
+    let revision = current ?? -1;
+    let position: number | bigint = 0;
+    for (const event of events) {
+      revision += 1;
+      position = this.insertStmt.run(
+        event.id,
+        streamId,
+        revision,
+        event.type,
+        event.data,
+        event.metadata,
+        recordedAt,
+      ).lastInsertRowid;
+    }
+    return { nextExpectedRevision: revision, position: String(position) };
+  }
+
+  /**
+   * A retried append: its first event id is already stored in this stream. The answer is the
+   * revision and position of the last of the batch's events that are stored there.
+   */
+  private retryResult(streamId: string, events: SerializedEvent[]): AppendResult | undefined {
+    const first = this.findIdStmt.get(events[0]!.id) as StoredIdRow | undefined;
+    if (!first || first.stream_id !== streamId) return undefined;
+    let last = first;
+    for (let i = 1; i < events.length; i++) {
+      const stored = this.findIdStmt.get(events[i]!.id) as StoredIdRow | undefined;
+      if (stored && stored.stream_id === streamId && stored.revision > last.revision) last = stored;
+    }
+    return { nextExpectedRevision: last.revision, position: String(last.position) };
+  }
+
+  private retryResultOrThrow(streamId: string, events: SerializedEvent[], cause: unknown): AppendResult {
+    const retry = this.retryResult(streamId, events);
+    if (retry) return retry;
+    const seen = new Set<string>();
+    for (const event of events) {
+      if (seen.has(event.id)) throw new DuplicateEventId(streamId, event.id, null);
+      seen.add(event.id);
+      const stored = this.findIdStmt.get(event.id) as StoredIdRow | undefined;
+      if (stored) throw new DuplicateEventId(streamId, event.id, stored.stream_id);
+    }
+    throw cause;
+  }
+
+  private readAllStatement(backwards: boolean, types: number, streams: number): Statement {
+    const key = `${backwards ? 'b' : 'f'}:${types}:${streams}`;
+    let stmt = this.readAllStatements.get(key);
+    if (!stmt) {
+      // instr(x, p) = 1 is "x starts with p", exact for any characters (LIKE would need escaping).
+      const where = [backwards ? 'position < ?' : 'position > ?'];
+      if (types > 0) where.push(`(${Array(types).fill('instr(type, ?) = 1').join(' OR ')})`);
+      if (streams > 0) where.push(`(${Array(streams).fill('instr(stream_id, ?) = 1').join(' OR ')})`);
+      stmt = this.db.prepare(
+        `SELECT ${COLUMNS} FROM events WHERE ${where.join(' AND ')} ORDER BY position ${backwards ? 'DESC' : 'ASC'} LIMIT ?`,
+      );
+      this.readAllStatements.set(key, stmt);
+    }
+    return stmt;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new EventStoreUnavailable('The SQLite event store is closed');
+  }
+}
+
+function revisionMatches(expected: ExpectedRevision, current: number | null): boolean {
+  switch (expected) {
+    case 'any':
+      return true;
+    case 'no_stream':
+      return current === null;
+    case 'stream_exists':
+      return current !== null;
+    default:
+      return current === expected;
+  }
+}
+
+/** SQLite positions are the global sequence as a decimal string. */
+function toSeq(position: string): number {
+  if (!/^\d{1,16}$/.test(position)) {
+    throw new RangeError(`${JSON.stringify(position)} is not a position of the SQLite event store`);
+  }
+  const seq = Number(position);
+  if (!Number.isSafeInteger(seq)) {
+    throw new RangeError(`${JSON.stringify(position)} is not a position of the SQLite event store`);
+  }
+  return seq;
+}
+
+function limitOf(maxCount: number | undefined): number {
+  if (maxCount === undefined) return -1;
+  if (!Number.isSafeInteger(maxCount) || maxCount < 0) {
+    throw new RangeError(`maxCount must be a non-negative integer, not ${maxCount}`);
+  }
+  return maxCount;
+}
+
+/** An empty prefix list is read as "no filter on that dimension", like an omitted one. */
+function nonEmpty(prefixes: string[] | undefined): string[] | undefined {
+  return prefixes && prefixes.length > 0 ? prefixes : undefined;
+}
+
+function copyFilter(filter: EventFilter | undefined): EventFilter | undefined {
+  if (!filter) return undefined;
+  return {
+    eventTypePrefixes: nonEmpty(filter.eventTypePrefixes)?.slice(),
+    streamPrefixes: nonEmpty(filter.streamPrefixes)?.slice(),
+  };
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return (
+    error instanceof Database.SqliteError &&
+    (error.code === 'SQLITE_CONSTRAINT_UNIQUE' || error.code === 'SQLITE_CONSTRAINT_PRIMARYKEY')
+  );
+}

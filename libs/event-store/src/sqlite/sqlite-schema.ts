@@ -1,0 +1,63 @@
+import type { Database } from 'better-sqlite3';
+
+/**
+ * The SQLite event log: one table, one row per event. `position` is the rowid, so the global
+ * order is the order in which write transactions committed (SQLite serialises writers, so a
+ * reader can never see position n+1 before n — no gap guard needed, unlike PostgreSQL).
+ * AUTOINCREMENT keeps positions from ever being reused, even if the tail were deleted by hand.
+ * ADR: docs/adr/0002-sqlite-event-store.md.
+ */
+export const SQLITE_EVENT_STORE_SCHEMA_VERSION = 1;
+
+export const SQLITE_EVENT_STORE_DDL = `
+CREATE TABLE IF NOT EXISTS events (
+  position    INTEGER PRIMARY KEY AUTOINCREMENT,
+  id          TEXT    NOT NULL UNIQUE,
+  stream_id   TEXT    NOT NULL,
+  revision    INTEGER NOT NULL,
+  type        TEXT    NOT NULL,
+  data        TEXT    NOT NULL,
+  metadata    TEXT    NOT NULL,
+  recorded_at INTEGER NOT NULL,
+  UNIQUE (stream_id, revision)
+);
+`;
+
+export const SQLITE_EVENT_INSERT_SQL =
+  'INSERT INTO events (id, stream_id, revision, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)';
+
+export type SqliteSynchronous = 'NORMAL' | 'FULL';
+
+/**
+ * Connection settings shared by the store and the append benchmark. WAL lets readers run while a
+ * writer commits; synchronous=NORMAL in WAL survives process crashes (only an OS crash or power
+ * loss can drop the last commits), see the ADR. busy_timeout lets a second process wait for the
+ * write lock instead of failing at once.
+ */
+export function applySqlitePragmas(db: Database, synchronous: SqliteSynchronous): void {
+  db.pragma('journal_mode = WAL');
+  db.pragma(`synchronous = ${synchronous}`);
+  db.pragma('busy_timeout = 5000');
+}
+
+/** Reads `KAM_SQLITE_SYNCHRONOUS` (or any string) into a synchronous mode; NORMAL unless it says FULL. */
+export function parseSqliteSynchronous(value: string | undefined): SqliteSynchronous {
+  if (value === undefined || value.trim() === '') return 'NORMAL';
+  const upper = value.trim().toUpperCase();
+  if (upper === 'NORMAL' || upper === 'FULL') return upper;
+  throw new Error(`KAM_SQLITE_SYNCHRONOUS must be NORMAL or FULL, not ${JSON.stringify(value)}`);
+}
+
+export function migrateSqliteEventStore(db: Database): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > SQLITE_EVENT_STORE_SCHEMA_VERSION) {
+    throw new Error(
+      `Event store file has schema version ${version}; this build knows up to ${SQLITE_EVENT_STORE_SCHEMA_VERSION}`,
+    );
+  }
+  if (version === SQLITE_EVENT_STORE_SCHEMA_VERSION) return;
+  db.transaction(() => {
+    db.exec(SQLITE_EVENT_STORE_DDL);
+    db.pragma(`user_version = ${SQLITE_EVENT_STORE_SCHEMA_VERSION}`);
+  }).immediate();
+}
