@@ -1,0 +1,273 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DuplicateEventId, EventStoreUnavailable } from '../errors';
+import type { NewEvent, RecordedEvent } from '../event-store.port';
+import { describeEventStoreContract } from '../testing';
+import { SUBSCRIPTION_PAGE_SIZE } from './sqlite-subscription';
+import {
+  openSqliteEventStore,
+  parseSqliteSynchronous,
+  type SqliteEventStore,
+  type SqliteEventStoreOptions,
+} from './sqlite-event-store';
+
+const dir = mkdtempSync(join(tmpdir(), 'kam-sqlite-es-'));
+let files = 0;
+const newFile = (): string => join(dir, `events-${++files}.sqlite`);
+
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describeEventStoreContract('sqlite', async (options) => {
+  const store = await openSqliteEventStore({
+    file: newFile(),
+    upcasters: options?.upcasters,
+    pollIntervalMs: 50,
+  });
+  return { store, close: () => store.close() };
+});
+
+describe('SqliteEventStore (SQLite specifics)', () => {
+  const opened: SqliteEventStore[] = [];
+  const open = async (
+    options: Partial<SqliteEventStoreOptions> & { file: string },
+  ): Promise<SqliteEventStore> => {
+    const store = await openSqliteEventStore({ pollIntervalMs: 20, ...options });
+    opened.push(store);
+    return store;
+  };
+
+  afterEach(async () => {
+    await Promise.all(opened.splice(0).map((store) => store.close()));
+  });
+
+  it('uses WAL with synchronous=NORMAL by default and FULL on request', async () => {
+    const normal = await open({ file: newFile() });
+    expect(normal.settings()).toEqual({ journalMode: 'wal', synchronous: 'NORMAL' });
+    const full = await open({ file: newFile(), synchronous: 'FULL' });
+    expect(full.settings()).toEqual({ journalMode: 'wal', synchronous: 'FULL' });
+    expect(normal.kind).toBe('sqlite');
+  });
+
+  it('reads KAM_SQLITE_SYNCHRONOUS values', () => {
+    expect(parseSqliteSynchronous(undefined)).toBe('NORMAL');
+    expect(parseSqliteSynchronous('')).toBe('NORMAL');
+    expect(parseSqliteSynchronous('full')).toBe('FULL');
+    expect(parseSqliteSynchronous('NORMAL')).toBe('NORMAL');
+    expect(() => parseSqliteSynchronous('OFF')).toThrow(/NORMAL or FULL/);
+  });
+
+  it('exposes the global sequence as the position and rejects positions of other adapters', async () => {
+    const store = await open({ file: newFile() });
+    expect(await store.headPosition()).toBeUndefined();
+    const a = await store.append('deal-a', [event('A')], 'no_stream');
+    const b = await store.append('deal-b', [event('B'), event('C')], 'no_stream');
+    expect([a.position, b.position]).toEqual(['1', '3']);
+    expect(await store.headPosition()).toBe('3');
+    expect((await store.readAll({ fromPosition: '1' })).map((e) => e.position)).toEqual(['2', '3']);
+    await expect(store.readAll({ fromPosition: '12:7' })).rejects.toThrow(/not a position/);
+    expect(() => store.subscribeToAll({ fromPosition: 'abc' }, { onEvent: () => undefined })).toThrow(
+      /not a position/,
+    );
+  });
+
+  it("treats a retry with 'any' as idempotent and refuses ids that belong to another stream", async () => {
+    const store = await open({ file: newFile() });
+    const batch = [event('A'), event('B')];
+    const first = await store.append('deal-1', batch, 'any');
+    await store.append('deal-1', [event('C')], 'any');
+    await expect(store.append('deal-1', batch, 'any')).resolves.toEqual(first);
+
+    const stolen = await store.append('deal-2', [batch[0]!], 'any').catch((error: unknown) => error);
+    expect(stolen).toBeInstanceOf(DuplicateEventId);
+    expect(stolen).toMatchObject({ streamId: 'deal-2', eventId: batch[0]!.id, storedInStreamId: 'deal-1' });
+    await expect(store.append('deal-3', [event('D'), batch[1]!], 'any')).rejects.toBeInstanceOf(
+      DuplicateEventId,
+    );
+    const repeated = event('E');
+    await expect(store.append('deal-4', [repeated, repeated], 'no_stream')).rejects.toMatchObject({
+      name: 'DuplicateEventId',
+      storedInStreamId: null,
+    });
+
+    expect((await store.readAll()).map((e) => e.streamId)).toEqual(['deal-1', 'deal-1', 'deal-1']);
+  });
+
+  it('keeps data across close and reopen, and a subscription resumes from its position', async () => {
+    const file = newFile();
+    const first = await open({ file });
+    await first.append('rep-1', [event('A'), event('B'), event('C')], 'no_stream');
+    const seen: RecordedEvent[] = [];
+    const subscription = first.subscribeToAll({}, { onEvent: (e) => void seen.push(e) });
+    await waitFor(() => seen.length === 3);
+    await subscription.stop();
+    const resumeFrom = subscription.lastPosition;
+    await first.close();
+    await expect(first.ping()).resolves.toBe(false);
+
+    const reopened = await open({ file });
+    await reopened.append('rep-1', [event('D')], 2);
+    expect((await reopened.readStream('rep-1')).map((e) => e.type)).toEqual(['A', 'B', 'C', 'D']);
+    expect(await reopened.headPosition()).toBe('4');
+    const resumed: RecordedEvent[] = [];
+    const again = reopened.subscribeToAll(
+      { fromPosition: resumeFrom },
+      { onEvent: (e) => void resumed.push(e) },
+    );
+    await waitFor(() => resumed.length === 1);
+    expect(resumed.map((e) => [e.type, e.position])).toEqual([['D', '4']]);
+    expect(resumed[0]!.recordedAt).toBeInstanceOf(Date);
+    await again.stop();
+  });
+
+  it('sees appends of a second instance on the same file through the poll, and their conflicts', async () => {
+    const file = newFile();
+    const reader = await open({ file, pollIntervalMs: 20 });
+    const writer = await open({ file });
+    const seen: RecordedEvent[] = [];
+    let caughtUp = false;
+    const subscription = reader.subscribeToAll(
+      {},
+      { onEvent: (e) => void seen.push(e), onCaughtUp: () => (caughtUp = true) },
+    );
+    await waitFor(() => caughtUp);
+
+    await writer.append('team-1', [event('Formed')], 'no_stream');
+    await waitFor(() => seen.length === 1);
+    expect(seen[0]).toMatchObject({ streamId: 'team-1', type: 'Formed', position: '1' });
+
+    await expect(reader.append('team-1', [event('Renamed')], 'no_stream')).rejects.toMatchObject({
+      name: 'WrongExpectedRevision',
+      actualRevision: 0,
+    });
+    await reader.append('team-1', [event('Renamed')], 0);
+    expect((await writer.readStream('team-1')).map((e) => e.type)).toEqual(['Formed', 'Renamed']);
+    await waitFor(() => seen.length === 2);
+    await subscription.stop();
+  });
+
+  it('catches up over several pages in order and signals caught-up once', async () => {
+    const store = await open({ file: newFile() });
+    const total = SUBSCRIPTION_PAGE_SIZE * 2 + 500;
+    for (let i = 0; i < total; i += 100) {
+      await store.append(
+        `deal-${i}`,
+        Array.from({ length: 100 }, () => event('Bulk')),
+        'no_stream',
+      );
+    }
+    const positions: number[] = [];
+    let caughtUpAt = -1;
+    let caughtUpCalls = 0;
+    const subscription = store.subscribeToAll(
+      {},
+      {
+        onEvent: (e) => void positions.push(Number(e.position)),
+        onCaughtUp: () => {
+          caughtUpCalls += 1;
+          caughtUpAt = positions.length;
+        },
+      },
+    );
+    await waitFor(() => caughtUpCalls > 0);
+    expect(caughtUpAt).toBe(total);
+    expect(positions).toEqual(Array.from({ length: total }, (_, i) => i + 1));
+    await store.append('deal-live', [event('Live')], 'no_stream');
+    await waitFor(() => positions.length === total + 1);
+    expect(caughtUpCalls).toBe(1);
+    await subscription.stop();
+  });
+
+  it('stops a subscription whose handler throws and reports the error', async () => {
+    const store = await open({ file: newFile() });
+    await store.append('deal-x', [event('A'), event('Boom'), event('C')], 'no_stream');
+    const handled: string[] = [];
+    const errors: Error[] = [];
+    const subscription = store.subscribeToAll(
+      {},
+      {
+        onEvent: (e) => {
+          if (e.type === 'Boom') throw new Error('projection failed');
+          handled.push(e.type);
+        },
+        onError: (error) => errors.push(error),
+      },
+    );
+    await waitFor(() => errors.length === 1);
+    await store.append('deal-y', [event('D')], 'no_stream');
+    await sleep(60);
+    expect(errors[0]!.message).toBe('projection failed');
+    expect(handled).toEqual(['A']);
+    expect(subscription.lastPosition).toBe('1');
+    await expect(subscription.stop()).resolves.toBeUndefined();
+  });
+
+  it('lets a handler stop its own subscription without deadlock', async () => {
+    const store = await open({ file: newFile() });
+    await store.append('deal-z', [event('A'), event('B'), event('C')], 'no_stream');
+    const handled: string[] = [];
+    const subscription = store.subscribeToAll(
+      {},
+      {
+        onEvent: async (e) => {
+          handled.push(e.type);
+          if (e.type === 'B') await subscription.stop();
+        },
+      },
+    );
+    await waitFor(() => handled.length >= 2);
+    await subscription.stop();
+    expect(handled).toEqual(['A', 'B']);
+    expect(subscription.lastPosition).toBe('2');
+  });
+
+  it('stops its subscriptions on close and refuses work afterwards', async () => {
+    const store = await openSqliteEventStore({ file: newFile(), pollIntervalMs: 10_000 });
+    let caughtUp = false;
+    const subscription = store.subscribeToAll(
+      {},
+      { onEvent: () => undefined, onCaughtUp: () => (caughtUp = true) },
+    );
+    await waitFor(() => caughtUp);
+    const started = Date.now();
+    await store.close();
+    expect(Date.now() - started).toBeLessThan(1_000);
+    await expect(subscription.stop()).resolves.toBeUndefined();
+    await expect(store.append('deal-q', [event('A')], 'any')).rejects.toBeInstanceOf(EventStoreUnavailable);
+    await expect(store.headPosition()).rejects.toBeInstanceOf(EventStoreUnavailable);
+    await expect(store.ping()).resolves.toBe(false);
+    await expect(store.close()).resolves.toBeUndefined();
+  });
+});
+
+function event(type: string, data: unknown = {}): NewEvent {
+  const commandId = randomUUID();
+  return {
+    id: randomUUID(),
+    type,
+    data,
+    metadata: {
+      commandId,
+      correlationId: commandId,
+      causationId: commandId,
+      actor: 'sqlite-spec',
+      occurredAt: '2026-02-01T12:00:00.000Z',
+      schemaVersion: 1,
+    },
+  };
+}
+
+async function waitFor(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms`);
+    await sleep(5);
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
