@@ -1,5 +1,6 @@
 import { Field, ID, InputType, Int, ObjectType } from '@nestjs/graphql';
 import { IsInt, IsOptional, IsString, Length, Min } from 'class-validator';
+import { ForbiddenError } from '@kam/kernel';
 import type { CommandEnvelope, CommandResult } from '@kam/event-store';
 import type { Actor } from './actor';
 import { DateTimeScalar } from './scalars';
@@ -40,6 +41,9 @@ export abstract class CommandInput {
 
 /** The command envelope for an input and a caller: the one place that maps edge fields to the write side. */
 export function envelopeOf(input: CommandInput, actor: Actor): CommandEnvelope {
+  if (input.occurredAt && actor.role !== 'ADMIN') {
+    throw new ForbiddenError('Only ADMIN may set occurredAt (history import)');
+  }
   return {
     actor: actor.sub,
     commandId: input.commandId ?? undefined,
