@@ -1,6 +1,7 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import { GqlExecutionContext } from '@nestjs/graphql';
 import type { Role } from '@kam/kernel';
+import type { ReadScope } from './scope';
 
 /** The authenticated caller (token `sub` and `role`). */
 export interface Actor {
@@ -11,6 +12,7 @@ export interface Actor {
 /** The GraphQL context every resolver sees. */
 export interface GqlContext {
   actor?: Actor;
+  scope?: ReadScope;
   [key: string]: unknown;
 }
 
@@ -19,4 +21,10 @@ export const CurrentActor = createParamDecorator((_: unknown, context: Execution
   const ctx = GqlExecutionContext.create(context).getContext<GqlContext>();
   if (!ctx.actor) throw new Error('No actor in the GraphQL context');
   return ctx.actor;
+});
+
+/** Injects the caller's read scope (resolved in the GraphQL context; UNRESTRICTED until auth resolves it). */
+export const CurrentScope = createParamDecorator((_: unknown, context: ExecutionContext): ReadScope => {
+  const ctx = GqlExecutionContext.create(context).getContext<GqlContext>();
+  return ctx.scope ?? { kind: 'all' };
 });

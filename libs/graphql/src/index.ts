@@ -3,3 +3,4 @@ export * from './enums';
 export * from './mutation';
 export * from './actor';
 export * from './connection';
+export * from './scope';
