@@ -1,0 +1,64 @@
+import { SignJWT, errors as joseErrors, jwtVerify } from 'jose';
+import { ROLES, UnauthenticatedError, type Role } from '@kam/kernel';
+
+export interface TokenClaims {
+  sub: string;
+  role: Role;
+}
+
+const ALGORITHM = 'HS256';
+
+function key(secret: string): Uint8Array {
+  return new TextEncoder().encode(secret);
+}
+
+/**
+ * Verifies a bearer token: HS256 signature, `exp` and `nbf` when present (30 s leeway), and the
+ * `sub` and `role` claims. Any failure is UNAUTHENTICATED with a reason that never echoes the token.
+ */
+export async function verifyToken(token: string, secret: string): Promise<TokenClaims> {
+  let payload;
+  try {
+    ({ payload } = await jwtVerify(token, key(secret), { algorithms: [ALGORITHM], clockTolerance: 30 }));
+  } catch (error) {
+    if (error instanceof joseErrors.JWTExpired) throw new UnauthenticatedError('Token expired');
+    if (error instanceof joseErrors.JWTClaimValidationFailed) throw new UnauthenticatedError(`Token not valid: ${error.claim}`);
+    throw new UnauthenticatedError('Invalid token');
+  }
+  const { sub, role } = payload as { sub?: unknown; role?: unknown };
+  if (typeof sub !== 'string' || sub.length === 0 || sub.length > 200) throw new UnauthenticatedError('Token has no valid sub');
+  if (typeof role !== 'string' || !(ROLES as readonly string[]).includes(role)) {
+    throw new UnauthenticatedError('Token has no valid role');
+  }
+  return { sub, role: role as Role };
+}
+
+/** Parses `Authorization: Bearer <token>`; undefined when the header is absent. */
+export function bearerToken(header: string | string[] | undefined): string | undefined {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (value === undefined) return undefined;
+  const match = /^Bearer\s+(\S+)$/i.exec(value.trim());
+  if (!match) throw new UnauthenticatedError('Authorization header must be "Bearer <token>"');
+  return match[1];
+}
+
+const TTL_PATTERN = /^(\d+)([smhd])$/;
+
+/** Parses a TTL such as 30m, 1h, 7d into seconds. */
+export function parseTtl(ttl: string): number {
+  const match = TTL_PATTERN.exec(ttl);
+  if (!match) throw new Error(`TTL must look like 30m, 1h or 7d, got "${ttl}"`);
+  const unit = { s: 1, m: 60, h: 3600, d: 86400 }[match[2] as 's' | 'm' | 'h' | 'd'];
+  return Number(match[1]) * unit;
+}
+
+export async function mintToken(claims: TokenClaims, secret: string, ttlSeconds = 3600): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  return new SignJWT({ role: claims.role })
+    .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
+    .setSubject(claims.sub)
+    .setIssuedAt(now)
+    .setNotBefore(now - 1)
+    .setExpirationTime(now + ttlSeconds)
+    .sign(key(secret));
+}
