@@ -122,7 +122,10 @@ export class SqliteEventStore implements EventStore, SqliteSubscriptionSource {
       throw error;
     }
     const db = this.db;
-    this.streamRevisionStmt = db.prepare('SELECT MAX(revision) FROM events WHERE stream_id = ?').pluck();
+    // ORDER BY … LIMIT 1 stops at the first index entry; MAX() here walks the stream's whole index range.
+    this.streamRevisionStmt = db
+      .prepare('SELECT revision FROM events WHERE stream_id = ? ORDER BY revision DESC LIMIT 1')
+      .pluck();
     this.insertStmt = db.prepare(SQLITE_EVENT_INSERT_SQL);
     this.findIdStmt = db.prepare('SELECT stream_id, revision, position FROM events WHERE id = ?');
     this.streamForwardStmt = db.prepare(
@@ -285,7 +288,7 @@ export class SqliteEventStore implements EventStore, SqliteSubscriptionSource {
     expected: ExpectedRevision,
     recordedAt: number,
   ): AppendResult {
-    const current = this.streamRevisionStmt.get(streamId) as number | null;
+    const current = (this.streamRevisionStmt.get(streamId) as number | undefined) ?? null;
     if (!revisionMatches(expected, current)) {
       const retry = this.retryResult(streamId, events);
       if (retry) return retry;
