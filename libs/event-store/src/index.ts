@@ -4,3 +4,4 @@ export * from './errors';
 export * from './upcasters';
 export * from './aggregate/command-executor';
 export * from './sqlite/sqlite-event-store';
+export * from './esdb/esdb-event-store';
