@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuplicateEventId, EventStoreUnavailable } from '../errors';
@@ -94,6 +95,24 @@ describe('SqliteEventStore (SQLite specifics)', () => {
     });
 
     expect((await store.readAll()).map((e) => e.streamId)).toEqual(['deal-1', 'deal-1', 'deal-1']);
+  });
+
+  it('gives up on a write lock held by another process after busyTimeoutMs, as EventStoreUnavailable', async () => {
+    const file = newFile();
+    const store = await open({ file, busyTimeoutMs: 50 });
+    const other = new Database(file);
+    try {
+      other.exec('BEGIN IMMEDIATE');
+      await expect(store.append('deal-locked', [event('A')], 'no_stream')).rejects.toBeInstanceOf(
+        EventStoreUnavailable,
+      );
+      other.exec('ROLLBACK');
+      await expect(store.append('deal-locked', [event('A')], 'no_stream')).resolves.toMatchObject({
+        nextExpectedRevision: 0,
+      });
+    } finally {
+      other.close();
+    }
   });
 
   it('keeps data across close and reopen, and a subscription resumes from its position', async () => {

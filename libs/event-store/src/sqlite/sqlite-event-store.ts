@@ -35,6 +35,7 @@ import {
 } from './sqlite-subscription';
 
 export {
+  DEFAULT_BUSY_TIMEOUT_MS,
   SQLITE_EVENT_STORE_DDL,
   SQLITE_EVENT_INSERT_SQL,
   applySqlitePragmas,
@@ -51,6 +52,8 @@ export interface SqliteEventStoreOptions {
   pollIntervalMs?: number;
   /** Default NORMAL (see docs/adr/0002); callers map `KAM_SQLITE_SYNCHRONOUS` with parseSqliteSynchronous. */
   synchronous?: SqliteSynchronous;
+  /** How long an append waits for another process's write lock; default 5000 ms, then EventStoreUnavailable. */
+  busyTimeoutMs?: number;
 }
 
 export const DEFAULT_POLL_INTERVAL_MS = 250;
@@ -115,7 +118,7 @@ export class SqliteEventStore implements EventStore, SqliteSubscriptionSource {
     this.pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
     this.db = new Database(options.file);
     try {
-      applySqlitePragmas(this.db, options.synchronous ?? 'NORMAL');
+      applySqlitePragmas(this.db, options.synchronous ?? 'NORMAL', options.busyTimeoutMs);
       migrateSqliteEventStore(this.db);
     } catch (error) {
       this.db.close();
@@ -170,6 +173,12 @@ export class SqliteEventStore implements EventStore, SqliteSubscriptionSource {
     try {
       result = this.appendTx(streamId, serialized, expectedRevision, Date.now());
     } catch (error) {
+      if (isBusy(error)) {
+        throw new EventStoreUnavailable(
+          `The event store file is locked by another writer (${streamId})`,
+          error,
+        );
+      }
       if (!isUniqueViolation(error)) throw error;
       // Only an id can collide: (stream_id, revision) is computed under the write lock.
       result = this.retryResultOrThrow(streamId, serialized, error);
@@ -410,5 +419,12 @@ function isUniqueViolation(error: unknown): boolean {
   return (
     error instanceof Database.SqliteError &&
     (error.code === 'SQLITE_CONSTRAINT_UNIQUE' || error.code === 'SQLITE_CONSTRAINT_PRIMARYKEY')
+  );
+}
+
+function isBusy(error: unknown): boolean {
+  return (
+    error instanceof Database.SqliteError &&
+    (error.code.startsWith('SQLITE_BUSY') || error.code === 'SQLITE_LOCKED')
   );
 }

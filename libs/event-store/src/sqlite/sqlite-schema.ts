@@ -29,16 +29,23 @@ export const SQLITE_EVENT_INSERT_SQL =
 
 export type SqliteSynchronous = 'NORMAL' | 'FULL';
 
+/** How long a write waits for another connection's write lock before giving up (it blocks the thread). */
+export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+
 /**
  * Connection settings shared by the store and the append benchmark. WAL lets readers run while a
  * writer commits; synchronous=NORMAL in WAL survives process crashes (only an OS crash or power
  * loss can drop the last commits), see the ADR. busy_timeout lets a second process wait for the
  * write lock instead of failing at once.
  */
-export function applySqlitePragmas(db: Database, synchronous: SqliteSynchronous): void {
+export function applySqlitePragmas(
+  db: Database,
+  synchronous: SqliteSynchronous,
+  busyTimeoutMs = DEFAULT_BUSY_TIMEOUT_MS,
+): void {
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${synchronous}`);
-  db.pragma('busy_timeout = 5000');
+  db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
 }
 
 /** Reads `KAM_SQLITE_SYNCHRONOUS` (or any string) into a synchronous mode; NORMAL unless it says FULL. */
