@@ -510,6 +510,37 @@ export function describeEventStoreContract(name: string, open: OpenContractStore
           await resumed.subscription.stop();
         }
       });
+
+      it('ends with onError when a handler throws, keeping lastPosition at the last handled event', async () => {
+        const t = testScope();
+        const head = await store.headPosition();
+        const streamId = t.stream('failing');
+        await store.append(streamId, [t.event('Fine'), t.event('Poison'), t.event('After')], 'no_stream');
+        const handled: RecordedEvent[] = [];
+        const errors: Error[] = [];
+        const failure = new Error('projection failed');
+        const subscription = store.subscribeToAll(
+          { fromPosition: head, filter: { streamPrefixes: [t.prefix] } },
+          {
+            onEvent: (event) => {
+              if (event.type === t.type('Poison')) throw failure;
+              handled.push(event);
+            },
+            onError: (error) => errors.push(error),
+          },
+        );
+        try {
+          await waitFor(() => errors.length > 0, 'onError');
+          await store.append(streamId, [t.event('Live')], 2);
+          await sleep(50);
+          expect(errors).toEqual([failure]);
+          expect(handled.map((e) => e.type)).toEqual([t.type('Fine')]);
+          // Resuming from here retries the event that failed instead of skipping it.
+          expect(subscription.lastPosition).toBe(handled[0]!.position);
+        } finally {
+          await subscription.stop();
+        }
+      });
     });
 
     describe('limits', () => {
