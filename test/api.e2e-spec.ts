@@ -6,7 +6,7 @@ describe('API over HTTP', () => {
     app = await startTestApp();
   });
   afterAll(async () => {
-    await app.close();
+    await app?.close();
   });
 
   it('serves GET /health with the event store state', async () => {
@@ -34,5 +34,45 @@ describe('API over HTTP', () => {
     });
     expect(reply.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     expect(JSON.stringify(reply.errors?.[0]?.extensions?.fields)).toContain('occurredAt');
+  });
+});
+
+describe('authentication', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp();
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('answers a request without a token UNAUTHENTICATED, introspection included', async () => {
+    const reply = await app.gql(`{ __schema { queryType { name } } }`, undefined, null);
+    expect(reply.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    expect(reply.data ?? null).toBeNull();
+  });
+
+  it('refuses a token signed with another secret', async () => {
+    const { mintToken } = await import('@kam/auth');
+    const forged = await mintToken({ sub: 'admin', role: 'ADMIN' }, 'some-other-secret-of-at-least-32-bytes!!');
+    const reply = await app.gql(`{ me { sub role } }`, undefined, forged);
+    expect(reply.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+  });
+
+  it('tells a valid caller who they are', async () => {
+    const token = await app.tokenFor('BI_READER', 'bi-1');
+    const reply = await app.gql(`{ me { sub role } }`, undefined, token);
+    expect(reply.errors).toBeUndefined();
+    expect(reply.data.me).toEqual({ sub: 'bi-1', role: 'BI_READER' });
+  });
+
+  it('lets only ADMIN set occurredAt', async () => {
+    const token = await app.tokenFor('SUPERVISOR', 'kam-9');
+    const reply = await app.gql(
+      `mutation($input: FormTeamInput!) { formTeam(input: $input) { id } }`,
+      { input: { name: 'x', supervisorId: 'kam-9', occurredAt: '2025-01-01T00:00:00Z' } },
+      token,
+    );
+    expect(reply.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   });
 });

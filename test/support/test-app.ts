@@ -4,8 +4,12 @@ import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { EVENT_STORE, type EventStore } from '@kam/event-store';
 import { startEsdbDouble } from '@kam/event-store/testing';
+import { mintToken } from '@kam/auth';
+import type { Role } from '@kam/kernel';
 import { createApp } from '../../apps/api/src/bootstrap';
 import { loadConfig, type AppConfig } from '../../apps/api/src/config/config';
+
+export const TEST_JWT_SECRET = 'e2e-test-secret-that-is-at-least-32-bytes';
 
 export type StoreKind = 'sqlite' | 'esdb-double';
 
@@ -20,7 +24,10 @@ export interface TestApp {
   config: AppConfig;
   store: EventStore;
   app: NestFastifyApplication;
-  gql<T = any>(query: string, variables?: Record<string, unknown>, token?: string): Promise<GqlReply<T>>;
+  /** Sends a GraphQL request; the default token is an ADMIN's, `null` sends none. */
+  gql<T = any>(query: string, variables?: Record<string, unknown>, token?: string | null): Promise<GqlReply<T>>;
+  /** A valid token for a role and subject, signed with the test secret. */
+  tokenFor(role: Role, sub: string): Promise<string>;
   /** Runs a mutation and fails the test with the errors if it did not succeed. */
   mutate<T = any>(query: string, variables?: Record<string, unknown>, token?: string): Promise<T>;
   close(): Promise<void>;
@@ -36,6 +43,7 @@ export async function startTestApp(
   const dataDir = mkdtempSync(join(tmpdir(), 'kam-e2e-'));
   const double = options.store === 'esdb-double' ? await startEsdbDouble() : undefined;
   const config = loadConfig({
+    AUTH_JWT_SECRET: TEST_JWT_SECRET,
     KAM_DATA_DIR: dataDir,
     KAM_DEMO: '0',
     LOG_LEVEL: 'error',
@@ -48,8 +56,13 @@ export async function startTestApp(
   const port = typeof address === 'object' && address ? address.port : 0;
   const url = `http://127.0.0.1:${port}`;
   const store = app.get<EventStore>(EVENT_STORE);
+  const adminToken = await mintToken({ sub: 'admin', role: 'ADMIN' }, TEST_JWT_SECRET);
 
-  async function gql<T>(query: string, variables?: Record<string, unknown>, token = options.token): Promise<GqlReply<T>> {
+  async function gql<T>(
+    query: string,
+    variables?: Record<string, unknown>,
+    token: string | null = options.token ?? adminToken,
+  ): Promise<GqlReply<T>> {
     const response = await fetch(`${url}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
@@ -65,6 +78,7 @@ export async function startTestApp(
     store,
     app,
     gql,
+    tokenFor: (role, sub) => mintToken({ role, sub }, TEST_JWT_SECRET),
     async mutate<T>(query: string, variables?: Record<string, unknown>, token?: string): Promise<T> {
       const reply = await gql<T>(query, variables, token);
       if (reply.errors?.length) throw new Error(`GraphQL errors: ${JSON.stringify(reply.errors)}`);

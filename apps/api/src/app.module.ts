@@ -5,10 +5,10 @@ import { GraphQLModule } from '@nestjs/graphql';
 import { MercuriusDriver, type MercuriusDriverConfig } from '@nestjs/mercurius';
 import type { GraphQLError } from 'graphql';
 import type { EventStore } from '@kam/event-store';
-import { DateScalar, DateTimeScalar, JSONScalar, MoneyScalar } from '@kam/graphql';
 import type { AppConfig } from './config/config';
-import { buildContext } from './graphql/context';
-import { toPublicError } from './graphql/error-mapping';
+import { buildContext, type AuthenticatedContext } from './graphql/context';
+import { ReadModelScopeResolver } from './graphql/scope-resolver';
+import { toPublicErrors } from './graphql/error-mapping';
 import { inputValidationPipe } from './graphql/validation';
 import { HealthController } from './health/health.controller';
 import { MeResolver } from './me/me.resolver';
@@ -17,7 +17,8 @@ import { contextModules } from './contexts';
 
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig, store: EventStore): DynamicModule {
+  static forRoot(config: AppConfig, store: EventStore, jwtSecret: string): DynamicModule {
+    const scopes = new ReadModelScopeResolver();
     return {
       module: AppModule,
       imports: [
@@ -27,12 +28,20 @@ export class AppModule {
           driver: MercuriusDriver,
           autoSchemaFile: true,
           sortSchema: true,
-          resolvers: { Money: MoneyScalar, Date: DateScalar, DateTime: DateTimeScalar, JSON: JSONScalar },
           graphiql: !config.production,
           path: '/graphql',
-          context: (request) => buildContext(request),
+          context: (request) => buildContext(request, jwtSecret, scopes),
+          hooks: {
+            // Authentication is answered before validation, so introspection needs a token too.
+            preValidation: [
+              async (_schema, _document, context) => {
+                const authError = (context as unknown as AuthenticatedContext).authError;
+                if (authError) throw authError;
+              },
+            ],
+          },
           errorFormatter: (execution) => {
-            const errors = (execution.errors ?? []).map((e) => toPublicError(e as GraphQLError));
+            const errors = (execution.errors ?? []).flatMap((e) => toPublicErrors(e as GraphQLError));
             const onlyRequestErrors = !execution.data && errors.length > 0;
             const statusCode = onlyRequestErrors && errors.every((e) => e.extensions?.code === 'GRAPHQL_PARSE_FAILED' || e.extensions?.code === 'GRAPHQL_VALIDATION_FAILED') ? 400 : 200;
             return { statusCode, response: { data: execution.data ?? null, errors } };

@@ -1,14 +1,61 @@
 import type { FastifyRequest } from 'fastify';
-import type { Actor, GqlContext } from '@kam/graphql';
+import { Logger } from '@nestjs/common';
+import { KamError, UnauthenticatedError } from '@kam/kernel';
+import { bearerToken, verifyToken } from '@kam/auth';
+import type { Actor, GqlContext, ReadScope } from '@kam/graphql';
 
-/**
- * Who is calling. Until authentication lands (security issue) every caller is treated as ADMIN;
- * this function is the single place that will verify the bearer token instead.
- */
-export function resolveActor(_request: FastifyRequest): Actor {
-  return { sub: 'admin', role: 'ADMIN' };
+/** Resolves what a verified caller may read (SUPERVISOR: their teams, from the read model). */
+export interface ScopeResolver {
+  scopeOf(actor: Actor): Promise<ReadScope>;
 }
 
-export function buildContext(request: FastifyRequest): GqlContext {
-  return { actor: resolveActor(request), request };
+export const SCOPE_RESOLVER = 'kam:ScopeResolver';
+
+/** The scope every role has without looking anything up; SUPERVISOR needs the read model. */
+export function staticScope(actor: Actor): ReadScope | undefined {
+  switch (actor.role) {
+    case 'ADMIN':
+    case 'BI_READER':
+      return { kind: 'all' };
+    case 'REP':
+      // A REP token's `sub` is the rep's id.
+      return { kind: 'rep', repId: actor.sub };
+    case 'SUPERVISOR':
+      return undefined;
+  }
+}
+
+export interface AuthenticatedContext extends GqlContext {
+  /** Set when the bearer token was missing or invalid; the preValidation hook answers with it. */
+  authError?: KamError;
+}
+
+const logger = new Logger('Auth');
+
+/**
+ * The single place a request becomes an actor: bearer token verified (HS256), role and scope
+ * resolved. Failures are logged without the token and answered UNAUTHENTICATED before validation,
+ * so even introspection needs a valid token.
+ */
+export async function buildContext(
+  request: FastifyRequest,
+  secret: string,
+  scopes: ScopeResolver,
+): Promise<AuthenticatedContext> {
+  let token: string | undefined;
+  try {
+    token = bearerToken(request.headers.authorization);
+    if (!token) {
+      return { authError: new UnauthenticatedError('A bearer token is required (Authorization: Bearer <token>)'), request };
+    }
+    const actor = await verifyToken(token, secret);
+    const scope = staticScope(actor) ?? (await scopes.scopeOf(actor));
+    return { actor, scope, request };
+  } catch (error) {
+    if (error instanceof KamError) {
+      logger.warn(`Authentication failed from ${request.ip}: ${error.message}`);
+      return { authError: error, request };
+    }
+    throw error;
+  }
 }

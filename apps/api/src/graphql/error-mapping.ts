@@ -31,6 +31,17 @@ function location(error: GraphQLError): Pick<GraphQLFormattedError, 'locations' 
   };
 }
 
+/** Mercurius wraps document and variable validation failures in one error carrying `errors`. */
+export function toPublicErrors(error: GraphQLError): GraphQLFormattedError[] {
+  const nested = (error.originalError as { errors?: unknown } | undefined)?.errors;
+  if (Array.isArray(nested)) {
+    return nested.map((inner) =>
+      toPublicError(inner instanceof GraphQLError ? inner : new GraphQLError(String((inner as Error)?.message ?? inner))),
+    );
+  }
+  return [toPublicError(error)];
+}
+
 /**
  * The one place that decides what an error looks like on the wire: typed domain errors keep their
  * code and safe details; input problems become BAD_USER_INPUT naming the field; anything
@@ -38,6 +49,15 @@ function location(error: GraphQLError): Pick<GraphQLFormattedError, 'locations' 
  */
 export function toPublicError(error: GraphQLError): GraphQLFormattedError {
   const original = error.originalError;
+  const variable = VARIABLE_PATTERN.exec(error.message);
+  if (variable) {
+    const field = variable[2] ?? variable[1] ?? 'input';
+    return {
+      message: error.message,
+      ...location(error),
+      extensions: { code: 'BAD_USER_INPUT', fields: [{ field, message: variable[3] ?? error.message }] },
+    };
+  }
   if (original instanceof KamError) {
     return { message: original.message, ...location(error), extensions: { code: original.code, ...original.extensions() } };
   }
@@ -54,15 +74,6 @@ export function toPublicError(error: GraphQLError): GraphQLFormattedError {
   const declared = error.extensions?.code;
   if (typeof declared === 'string' && PUBLIC_CODES.has(declared)) {
     return { message: error.message, ...location(error), extensions: { ...error.extensions } };
-  }
-  const variable = VARIABLE_PATTERN.exec(error.message);
-  if (variable) {
-    const field = variable[2] ?? variable[1] ?? 'input';
-    return {
-      message: error.message,
-      ...location(error),
-      extensions: { code: 'BAD_USER_INPUT', fields: [{ field, message: variable[3] ?? error.message }] },
-    };
   }
   const variableType = VARIABLE_TYPE_PATTERN.exec(error.message);
   if (variableType) {

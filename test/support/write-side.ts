@@ -1,0 +1,83 @@
+import { mintToken } from '@kam/auth';
+import type { EventStore } from '@kam/event-store';
+import { allEvents, startTestApp, type GqlReply, type StoreKind, type TestApp } from './test-app';
+
+/** A fixed test secret (>= 32 bytes) so the suites can mint their own ADMIN token. */
+export const TEST_JWT_SECRET = 'kam-e2e-write-side-secret-0123456789abcdef';
+
+/** Boots the API on `store` and makes every request as ADMIN (history import needs that role). */
+export async function startAdminApp(store: StoreKind): Promise<TestApp> {
+  const token = await mintToken({ sub: 'admin-e2e', role: 'ADMIN' }, TEST_JWT_SECRET);
+  return startTestApp({ store, env: { AUTH_JWT_SECRET: TEST_JWT_SECRET }, token });
+}
+
+/** `mutation($input: <Input>!) { <name>(input: $input) { id revision position } }` */
+export function mutationOf(name: string): string {
+  const input = `${name[0]!.toUpperCase()}${name.slice(1)}Input`;
+  return `mutation($input: ${input}!) { ${name}(input: $input) { id revision position } }`;
+}
+
+export interface Result {
+  id: string;
+  revision: number;
+  position: string;
+}
+
+/** Runs a mutation that must succeed and returns its MutationResult. */
+export async function run(app: TestApp, name: string, input: Record<string, unknown>): Promise<Result> {
+  const data = await app.mutate<Record<string, Result>>(mutationOf(name), { input });
+  return data[name]!;
+}
+
+export function send(app: TestApp, name: string, input: Record<string, unknown>): Promise<GqlReply> {
+  return app.gql(mutationOf(name), { input });
+}
+
+export interface LogSnapshot {
+  count: number;
+  lastPosition: string | undefined;
+}
+
+export async function snapshot(store: EventStore): Promise<LogSnapshot> {
+  const events = await allEvents(store);
+  return { count: events.length, lastPosition: events[events.length - 1]?.position };
+}
+
+export interface Rejection {
+  code: string;
+  reason?: string;
+  /** A field the BAD_USER_INPUT error must name. */
+  field?: string;
+}
+
+/**
+ * Sends a mutation that must be refused with `expected`, and checks the log holds exactly what it
+ * held before: a rejected command writes nothing.
+ */
+export async function expectRejected(
+  app: TestApp,
+  name: string,
+  input: Record<string, unknown>,
+  expected: Rejection,
+): Promise<GqlReply> {
+  const before = await snapshot(app.store);
+  const reply = await send(app, name, input);
+  const error = reply.errors?.[0];
+  expect(error?.extensions?.code).toBe(expected.code);
+  if (expected.reason) expect(error?.extensions?.reason).toBe(expected.reason);
+  if (expected.field) {
+    expect(JSON.stringify(error?.extensions?.fields ?? [])).toContain(expected.field);
+  }
+  expect(reply.data?.[name] ?? null).toBeNull();
+  expect(await snapshot(app.store)).toEqual(before);
+  return reply;
+}
+
+/** Event types of a stream, oldest first. */
+export async function typesOf(store: EventStore, streamId: string): Promise<string[]> {
+  return (await store.readStream(streamId)).map((event) => event.type);
+}
+
+export function minutesFromNow(minutes: number): string {
+  return new Date(Date.now() + minutes * 60_000).toISOString();
+}
