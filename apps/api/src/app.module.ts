@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { APP_PIPE } from '@nestjs/core';
+import { APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { GraphQLModule } from '@nestjs/graphql';
 import { MercuriusDriver, type MercuriusDriverConfig } from '@nestjs/mercurius';
@@ -12,6 +12,8 @@ import { toPublicErrors } from './graphql/error-mapping';
 import { inputValidationPipe } from './graphql/validation';
 import { HealthController } from './health/health.controller';
 import { MeResolver } from './me/me.resolver';
+import { WritePolicy } from './authorization/write-policy';
+import { WritePolicyGuard } from './authorization/write-policy.guard';
 import { InfrastructureModule } from './infrastructure/infrastructure.module';
 import { contextModules } from './contexts';
 
@@ -50,7 +52,12 @@ export class AppModule {
         ...contextModules(),
       ],
       controllers: [HealthController],
-      providers: [{ provide: APP_PIPE, useFactory: inputValidationPipe }, MeResolver],
+      providers: [
+        { provide: APP_PIPE, useFactory: inputValidationPipe },
+        WritePolicy,
+        { provide: APP_GUARD, useClass: WritePolicyGuard },
+        MeResolver,
+      ],
     };
   }
 }
