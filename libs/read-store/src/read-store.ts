@@ -1,0 +1,298 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration, type MigrationProvider } from 'kysely';
+import { Client, Pool } from 'pg';
+import { comparePositions } from '@kam/event-store';
+import type { ReadDb, ReadModelAccess, SqlDialect } from './projection';
+
+export interface OpenReadStoreOptions {
+  /** `postgres://…` (or `postgresql://…`) selects PostgreSQL; `sqlite:<file>` is accepted too. */
+  databaseUrl?: string;
+  /** SQLite file when no PostgreSQL URL is given; default `:memory:`. Its directory is created. */
+  sqliteFile?: string;
+  /**
+   * PostgreSQL only: schema that holds every read-store table (created if missing and put first
+   * on each connection's search_path). Tests use a unique one per run to stay isolated.
+   */
+  pgSchema?: string;
+  /** PostgreSQL pool size (default 10). */
+  poolSize?: number;
+  /**
+   * How often the served generation of every projection is re-read from `projection_state`, so a
+   * process sees a swap made by a rebuild in another process (default 1000 ms; 0 disables).
+   */
+  generationRefreshMs?: number;
+}
+
+/** One row of `projection_state`. */
+export interface ProjectionStateRow {
+  name: string;
+  version: number;
+  generation: number;
+  /** Position of the last event the served generation has processed (handled or skipped). */
+  checkpoint: string | null;
+  /** 'live' or 'rebuilding' (a rebuild of generation + 1 is in progress somewhere). */
+  status: string;
+  updated_at: string;
+  /** `recordedAt` of the last event processed, ISO-8601. */
+  last_event_at: string | null;
+  rebuild_owner: string | null;
+  rebuild_heartbeat_at: string | null;
+}
+
+export interface ParkedEventRow {
+  projection: string;
+  generation: number;
+  position: string;
+  event_id: string;
+  type: string;
+  error: string;
+  parked_at: string;
+  retries: number;
+  /** The whole RecordedEvent as JSON, so a retry does not depend on reading the log by position. */
+  event: string;
+}
+
+export const PROJECTION_STATE_TABLE = 'projection_state';
+export const PARKED_EVENTS_TABLE = 'parked_events';
+
+/**
+ * The SQL read store: one Kysely instance over SQLite (embedded default) or PostgreSQL, the
+ * internal tables of the projection engine, and the mapping from a projection's logical table to
+ * the physical table of the generation currently served.
+ */
+export class ReadStore implements ReadModelAccess {
+  private readonly generations = new Map<string, number>();
+  private refreshTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(
+    readonly db: ReadDb,
+    readonly dialect: SqlDialect,
+    /** PostgreSQL schema holding the tables, when one was asked for (also keys the lease). */
+    readonly schema: string | undefined,
+    private readonly pgConnection: { connectionString: string } | undefined,
+  ) {}
+
+  /** Physical name of a projection's logical table in the generation currently served. */
+  table(projectionName: string, logicalName: string): string {
+    return physicalTableName(logicalName, this.generationOf(projectionName));
+  }
+
+  /**
+   * Generation currently served. A projection without a state row has not been set up yet; the
+   * engine will create generation 1, so that is what readers should name.
+   */
+  generationOf(projectionName: string): number {
+    return this.generations.get(projectionName) ?? 1;
+  }
+
+  /** Called by the engine and rebuild right after they commit a generation, so readers follow at once. */
+  noteGeneration(projectionName: string, generation: number): void {
+    const known = this.generations.get(projectionName);
+    if (known === undefined || generation > known) this.generations.set(projectionName, generation);
+  }
+
+  async refreshGenerations(): Promise<void> {
+    const rows = await this.db.selectFrom(PROJECTION_STATE_TABLE).select(['name', 'generation']).execute();
+    for (const row of rows as Array<{ name: string; generation: number | string }>) {
+      this.generations.set(row.name, Number(row.generation));
+    }
+  }
+
+  async readState(name: string): Promise<ProjectionStateRow | undefined> {
+    const row = (await this.db.selectFrom(PROJECTION_STATE_TABLE).selectAll().where('name', '=', name).executeTakeFirst()) as
+      | ProjectionStateRow
+      | undefined;
+    return row && normalizeState(row);
+  }
+
+  async readStates(): Promise<ProjectionStateRow[]> {
+    const rows = (await this.db.selectFrom(PROJECTION_STATE_TABLE).selectAll().orderBy('name').execute()) as ProjectionStateRow[];
+    return rows.map(normalizeState);
+  }
+
+  async parkedEvents(projection?: string): Promise<ParkedEventRow[]> {
+    let q = this.db
+      .selectFrom(`${PARKED_EVENTS_TABLE} as p`)
+      .innerJoin(`${PROJECTION_STATE_TABLE} as s`, (j) => j.onRef('s.name', '=', 'p.projection').onRef('s.generation', '=', 'p.generation'))
+      .selectAll('p');
+    if (projection !== undefined) q = q.where('p.projection', '=', projection);
+    const rows = (await q.execute()) as ParkedEventRow[];
+    return rows
+      .map((r) => ({ ...r, generation: Number(r.generation), retries: Number(r.retries) }))
+      .sort((a, b) => (a.projection === b.projection ? comparePositions(a.position, b.position) : a.projection < b.projection ? -1 : 1));
+  }
+
+  /** Parked events of the served generation, per projection. */
+  async parkedCounts(): Promise<Map<string, number>> {
+    const rows = await this.db
+      .selectFrom(`${PARKED_EVENTS_TABLE} as p`)
+      .innerJoin(`${PROJECTION_STATE_TABLE} as s`, (j) => j.onRef('s.name', '=', 'p.projection').onRef('s.generation', '=', 'p.generation'))
+      .select(['p.projection as projection', (eb) => eb.fn.countAll().as('n')])
+      .groupBy('p.projection')
+      .execute();
+    return new Map(rows.map((r) => [String(r.projection), Number(r.n)]));
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      await sql`select 1`.execute(this.db);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * A dedicated PostgreSQL connection outside the pool (session-level advisory locks live and die
+   * with their connection). Undefined on SQLite.
+   */
+  async openDedicatedPgConnection(): Promise<Client | undefined> {
+    if (!this.pgConnection) return undefined;
+    const client = new Client({ connectionString: this.pgConnection.connectionString });
+    await client.connect();
+    return client;
+  }
+
+  startGenerationRefresh(intervalMs: number): void {
+    if (intervalMs <= 0 || this.refreshTimer) return;
+    this.refreshTimer = setInterval(() => {
+      this.refreshGenerations().catch(() => undefined);
+    }, intervalMs);
+    this.refreshTimer.unref();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.refreshTimer) clearInterval(this.refreshTimer);
+    await this.db.destroy();
+  }
+}
+
+export function physicalTableName(logicalName: string, generation: number): string {
+  return `${logicalName}_g${generation}`;
+}
+
+export async function openReadStore(options: OpenReadStoreOptions = {}): Promise<ReadStore> {
+  const url = options.databaseUrl;
+  let store: ReadStore;
+  if (url && /^postgres(ql)?:\/\//.test(url)) {
+    store = await openPostgres(url, options);
+  } else {
+    const file = url ? sqliteFileFromUrl(url) : (options.sqliteFile ?? ':memory:');
+    store = openSqlite(file);
+  }
+  try {
+    await migrate(store.db);
+    await store.refreshGenerations();
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  store.startGenerationRefresh(options.generationRefreshMs ?? 1000);
+  return store;
+}
+
+function sqliteFileFromUrl(url: string): string {
+  const m = /^(?:sqlite|file):(?:\/\/)?(.+)$/.exec(url);
+  if (!m?.[1]) throw new Error(`Unsupported read-store URL: ${url.replace(/\/\/[^@]*@/, '//***@')}`);
+  return m[1];
+}
+
+function openSqlite(file: string): ReadStore {
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  const database = new Database(file);
+  // WAL lets readers (queries, other processes) run while a batch commits; NORMAL is durable
+  // across process crashes in WAL mode and ~3x faster than FULL (field notes). busy_timeout
+  // makes a writer in another process (rebuild CLI) wait instead of failing with SQLITE_BUSY.
+  database.pragma('journal_mode = WAL');
+  database.pragma('synchronous = NORMAL');
+  database.pragma('busy_timeout = 5000');
+  const db: ReadDb = new Kysely({ dialect: new SqliteDialect({ database }) });
+  return new ReadStore(db, 'sqlite', undefined, undefined);
+}
+
+async function openPostgres(url: string, options: OpenReadStoreOptions): Promise<ReadStore> {
+  const schema = options.pgSchema;
+  if (schema !== undefined) {
+    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`Invalid PostgreSQL schema name: ${schema}`);
+    const client = new Client({ connectionString: url });
+    await client.connect();
+    try {
+      await client.query(`create schema if not exists "${schema}"`);
+    } finally {
+      await client.end();
+    }
+  }
+  const pool = new Pool({
+    connectionString: url,
+    max: options.poolSize ?? 10,
+    ...(schema !== undefined ? { options: `-c search_path="${schema}",public` } : {}),
+  });
+  // An idle client that loses its connection emits 'error' on the pool; without a listener that
+  // would crash the process. The next checkout simply gets a fresh connection.
+  pool.on('error', () => undefined);
+  const db: ReadDb = new Kysely({ dialect: new PostgresDialect({ pool }) });
+  return new ReadStore(db, 'postgres', schema, { connectionString: url });
+}
+
+/**
+ * Internal tables, in Kysely migrations so that a newer engine can evolve them; running them at
+ * every start is idempotent (the migrator records what ran and locks against a concurrent start).
+ * Timestamps are ISO-8601 text on both dialects: they are bookkeeping, never queried by range.
+ */
+const MIGRATIONS: Record<string, Migration> = {
+  '0001_projection_state_and_parked_events': {
+    async up(db) {
+      await db.schema
+        .createTable(PROJECTION_STATE_TABLE)
+        .ifNotExists()
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('generation', 'integer', (c) => c.notNull())
+        .addColumn('checkpoint', 'text')
+        .addColumn('status', 'text', (c) => c.notNull().defaultTo('live'))
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .addColumn('last_event_at', 'text')
+        .addColumn('rebuild_owner', 'text')
+        .addColumn('rebuild_heartbeat_at', 'text')
+        .execute();
+      await db.schema
+        .createTable(PARKED_EVENTS_TABLE)
+        .ifNotExists()
+        .addColumn('projection', 'text', (c) => c.notNull())
+        .addColumn('generation', 'integer', (c) => c.notNull())
+        .addColumn('position', 'text', (c) => c.notNull())
+        .addColumn('event_id', 'text', (c) => c.notNull())
+        .addColumn('type', 'text', (c) => c.notNull())
+        .addColumn('error', 'text', (c) => c.notNull())
+        .addColumn('parked_at', 'text', (c) => c.notNull())
+        .addColumn('retries', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('event', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('parked_events_pk', ['projection', 'generation', 'position'])
+        .execute();
+    },
+  },
+};
+
+const migrationProvider: MigrationProvider = {
+  getMigrations: async () => MIGRATIONS,
+};
+
+async function migrate(db: ReadDb): Promise<void> {
+  const migrator = new Migrator({
+    db,
+    provider: migrationProvider,
+    migrationTableName: 'read_store_migration',
+    migrationLockTableName: 'read_store_migration_lock',
+  });
+  const { error } = await migrator.migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+}
+
+function normalizeState(row: ProjectionStateRow): ProjectionStateRow {
+  return { ...row, version: Number(row.version), generation: Number(row.generation) };
+}
