@@ -1,1 +1,14 @@
 export * from './projection';
+export { openReadStore, ReadStore, physicalTableName, PROJECTION_STATE_TABLE, PARKED_EVENTS_TABLE } from './read-store';
+export type { OpenReadStoreOptions, ProjectionStateRow, ParkedEventRow } from './read-store';
+export { ProjectionEngine, consoleProjectionLogger } from './projection-engine';
+export type { ProjectionEngineOptions, ProjectionLogger, RetryParkedResult } from './projection-engine';
+export { ProjectionMetrics, projectionMetricsFor } from './projection-metrics';
+export type { ProjectionStatus, ProjectionStatusSource } from './projection-metrics';
+export { rebuildProjections, rebuildProjection, RebuildInProgressError } from './rebuild';
+export type { RebuildOptions, RebuildProgress, RebuildResult } from './rebuild';
+export { createProjectionLease, LocalLease, PgAdvisoryLease, advisoryLockKey } from './lease';
+export type { ProjectionLease, PgAdvisoryLeaseOptions } from './lease';
+export { ProjectionStateMovedError } from './projection-writer';
+export { validateProjections } from './projection-state';
+export { approxEventsBetween } from './positions';
