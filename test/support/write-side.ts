@@ -1,14 +1,9 @@
-import { mintToken } from '@kam/auth';
 import type { EventStore } from '@kam/event-store';
 import { allEvents, startTestApp, type GqlReply, type StoreKind, type TestApp } from './test-app';
 
-/** A fixed test secret (>= 32 bytes) so the suites can mint their own ADMIN token. */
-export const TEST_JWT_SECRET = 'kam-e2e-write-side-secret-0123456789abcdef';
-
-/** Boots the API on `store` and makes every request as ADMIN (history import needs that role). */
-export async function startAdminApp(store: StoreKind): Promise<TestApp> {
-  const token = await mintToken({ sub: 'admin-e2e', role: 'ADMIN' }, TEST_JWT_SECRET);
-  return startTestApp({ store, env: { AUTH_JWT_SECRET: TEST_JWT_SECRET }, token });
+/** Boots the API on `store`; the harness calls as ADMIN (sub `admin`), which history import needs. */
+export function startAdminApp(store: StoreKind): Promise<TestApp> {
+  return startTestApp({ store });
 }
 
 /** `mutation($input: <Input>!) { <name>(input: $input) { id revision position } }` */
