@@ -5,3 +5,5 @@ export * from './account/account.decider';
 export * from './deal/deal.events';
 export * from './deal/deal.commands';
 export * from './deal/deal.decider';
+export { SalesModule } from './sales.module';
+export { RepDealsService } from './deal/rep-deals.service';
