@@ -29,7 +29,11 @@ export async function formTeamDirect(
       {
         id: randomUUID(),
         type: 'TeamFormed',
-        data: { teamId, name: team.name ?? `Team ${teamId.slice(0, 8)}`, supervisorId: team.supervisorId ?? 'kam-1' },
+        data: {
+          teamId,
+          name: team.name ?? `Team ${teamId.slice(0, 8)}`,
+          supervisorId: team.supervisorId ?? 'kam-1',
+        },
         metadata: metadata(),
       },
     ],
@@ -68,7 +72,14 @@ export async function hireRepDirect(
 export async function offboardRepDirect(store: EventStore, repId: string): Promise<void> {
   await store.append(
     `rep-${repId}`,
-    [{ id: randomUUID(), type: 'RepOffboarded', data: { repId, reassignOpenDealsTo: null }, metadata: metadata() }],
+    [
+      {
+        id: randomUUID(),
+        type: 'RepOffboarded',
+        data: { repId, reassignOpenDealsTo: null },
+        metadata: metadata(),
+      },
+    ],
     'stream_exists',
   );
 }
