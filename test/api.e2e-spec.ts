@@ -76,3 +76,33 @@ describe('authentication', () => {
     expect(reply.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   });
 });
+
+describe('limits', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp();
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('refuses a too deep query with QUERY_TOO_COMPLEX before executing it', async () => {
+    const deep = `{ __schema { types { fields { type { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { name } } } } } } } } } } } } }`;
+    const reply = await app.gql(deep);
+    expect(reply.errors?.[0]?.extensions?.code).toBe('QUERY_TOO_COMPLEX');
+  });
+
+  it('answers 413 to a body over 1 MiB', async () => {
+    const response = await fetch(`${app.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: `{ me { sub } }`, variables: { pad: 'x'.repeat(1_100_000) } }),
+    });
+    expect(response.status).toBe(413);
+  });
+
+  it('sends security headers', async () => {
+    const response = await fetch(`${app.url}/health`);
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+  });
+});

@@ -8,7 +8,8 @@ import type { EventStore } from '@kam/event-store';
 import type { AppConfig } from './config/config';
 import { buildContext, type AuthenticatedContext } from './graphql/context';
 import { ReadModelScopeResolver } from './graphql/scope-resolver';
-import { toPublicErrors } from './graphql/error-mapping';
+import { httpStatusOf, toPublicErrors } from './graphql/error-mapping';
+import { DEFAULT_QUERY_LIMITS, assertWithinLimits } from './graphql/query-limits';
 import { inputValidationPipe } from './graphql/validation';
 import { HealthController } from './health/health.controller';
 import { MeResolver } from './me/me.resolver';
@@ -33,6 +34,7 @@ export class AppModule {
           graphiql: !config.production,
           path: '/graphql',
           context: (request) => buildContext(request, jwtSecret, scopes),
+          allowBatchedQueries: false,
           hooks: {
             // Authentication is answered before validation, so introspection needs a token too.
             preValidation: [
@@ -41,11 +43,23 @@ export class AppModule {
                 if (authError) throw authError;
               },
             ],
+            // Depth and cost (page sizes from the variables) are checked before execution.
+            preExecution: [
+              async (_schema, document, _context, variables) => {
+                assertWithinLimits(document, (variables ?? {}) as Record<string, unknown>, DEFAULT_QUERY_LIMITS);
+              },
+            ],
           },
           errorFormatter: (execution) => {
-            const errors = (execution.errors ?? []).flatMap((e) => toPublicErrors(e as GraphQLError));
+            const raw = (execution.errors ?? []) as GraphQLError[];
+            const errors = raw.flatMap((e) => toPublicErrors(e));
+            const requestError = raw.map(httpStatusOf).find((status) => status !== undefined);
             const onlyRequestErrors = !execution.data && errors.length > 0;
-            const statusCode = onlyRequestErrors && errors.every((e) => e.extensions?.code === 'GRAPHQL_PARSE_FAILED' || e.extensions?.code === 'GRAPHQL_VALIDATION_FAILED') ? 400 : 200;
+            const statusCode =
+              requestError ??
+              (onlyRequestErrors && errors.every((e) => e.extensions?.code === 'GRAPHQL_PARSE_FAILED' || e.extensions?.code === 'GRAPHQL_VALIDATION_FAILED')
+                ? 400
+                : 200);
             return { statusCode, response: { data: execution.data ?? null, errors } };
           },
         }),

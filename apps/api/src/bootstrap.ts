@@ -1,4 +1,7 @@
 import 'reflect-metadata';
+import { createHash } from 'node:crypto';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { LogLevel } from '@nestjs/common';
@@ -25,5 +28,31 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     abortOnError: false,
   });
   app.enableShutdownHooks();
+  await app.register(helmet, {
+    // GraphiQL (development only) loads its assets inline; production keeps helmet's default CSP.
+    contentSecurityPolicy: config.production ? undefined : false,
+  });
+  if (config.rateLimitPerMinute > 0) {
+    await app.register(rateLimit, {
+      max: config.rateLimitPerMinute,
+      timeWindow: 60_000,
+      // Per token (hashed, never stored in clear), else per address.
+      keyGenerator: (request) => {
+        const auth = request.headers.authorization;
+        return auth ? `t:${createHash('sha256').update(auth).digest('base64url')}` : `ip:${request.ip}`;
+      },
+      allowList: (request) => request.url === '/health' || request.url === '/metrics',
+      errorResponseBuilder: (_request, context) => ({
+        statusCode: 429,
+        data: null,
+        errors: [
+          {
+            message: `Rate limit of ${context.max} requests per minute exceeded; retry in ${Math.ceil(context.ttl / 1000)} s`,
+            extensions: { code: 'RATE_LIMITED', retryAfterSeconds: Math.ceil(context.ttl / 1000) },
+          },
+        ],
+      }),
+    });
+  }
   return app;
 }

@@ -16,6 +16,8 @@ export interface AppConfig {
   /** Run projections in this process (default) or leave them to apps/projector. */
   runProjections: boolean;
   logLevel: string;
+  /** Requests per minute per token (0 turns the limit off, e.g. for benchmarks). */
+  rateLimitPerMinute: number;
 }
 
 export class ConfigError extends Error {
@@ -72,6 +74,13 @@ function parseFlag(env: Env, name: string, fallback: boolean): boolean {
   throw new ConfigError(name, `must be 1 or 0, got "${raw}"`);
 }
 
+function parseCount(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d{1,9}$/.test(raw)) throw new ConfigError(name, `must be a non-negative integer, got "${raw}"`);
+  return Number(raw);
+}
+
 export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConfig {
   const nodeEnv = env.NODE_ENV || 'development';
   const production = nodeEnv === 'production';
@@ -99,5 +108,6 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     sqliteSynchronous: synchronous,
     runProjections: parseFlag(env, 'KAM_RUN_PROJECTIONS', true),
     logLevel: env.LOG_LEVEL || 'info',
+    rateLimitPerMinute: parseCount(env, 'KAM_RATE_LIMIT_PER_MINUTE', 6000),
   };
 }

@@ -31,6 +31,18 @@ function location(error: GraphQLError): Pick<GraphQLFormattedError, 'locations' 
   };
 }
 
+/**
+ * Fastify's own request errors (body too large, bad JSON, wrong content type) carry a 4xx status;
+ * they are the client's fault and keep that status.
+ */
+export function httpStatusOf(error: GraphQLError): number | undefined {
+  const original = error.originalError as { statusCode?: unknown; code?: unknown } | undefined;
+  if (typeof original?.statusCode === 'number' && typeof original.code === 'string' && original.code.startsWith('FST_')) {
+    return original.statusCode >= 400 && original.statusCode < 500 ? original.statusCode : undefined;
+  }
+  return undefined;
+}
+
 /** Mercurius wraps document and variable validation failures in one error carrying `errors`. */
 export function toPublicErrors(error: GraphQLError): GraphQLFormattedError[] {
   const nested = (error.originalError as { errors?: unknown } | undefined)?.errors;
@@ -66,6 +78,11 @@ export function toPublicError(error: GraphQLError): GraphQLFormattedError {
     const status = original.getStatus();
     const code = status === 401 ? 'UNAUTHENTICATED' : status === 403 ? 'FORBIDDEN' : status === 404 ? 'NOT_FOUND' : 'BAD_USER_INPUT';
     return { message: original.message, ...location(error), extensions: { code } };
+  }
+  const http = httpStatusOf(error);
+  if (http !== undefined) {
+    const code = http === 413 ? 'PAYLOAD_TOO_LARGE' : http === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : 'BAD_REQUEST';
+    return { message: original?.message ?? error.message, extensions: { code } };
   }
   if (original) {
     logger.error(`Unexpected error: ${original.message}`, original.stack);
