@@ -1,0 +1,44 @@
+import type { RecordedEvent } from '@kam/event-store';
+import type { EventType } from '@kam/kernel';
+import type { RepEvent, TeamEvent } from '@kam/org';
+import type { AccountEvent, DealEvent } from '@kam/sales';
+import type { TrainingEvent } from '@kam/training';
+import { instantMs } from './time';
+
+/** Every event the contexts publish, as the typed `{ type, data }` union of their contracts. */
+export type KnownEvent = TeamEvent | RepEvent | AccountEvent | DealEvent | TrainingEvent;
+export type KnownEventType = KnownEvent['type'];
+
+/** One event a projection handles: its typed payload, its business time (ms) and its position. */
+export type Handled<T extends KnownEventType> = Extract<KnownEvent, { type: T }> & {
+  /** `metadata.occurredAt` in epoch ms: business time, not the time the store recorded it. */
+  at: number;
+  position: string;
+};
+
+/**
+ * Narrows a recorded event to one of `types` (the projection's `eventTypes`). The engine only
+ * delivers those, so anything else is skipped rather than trusted.
+ */
+export function handled<T extends KnownEventType & EventType>(event: RecordedEvent, types: readonly T[]): Handled<T> | null {
+  if (!(types as readonly string[]).includes(event.type)) return null;
+  if (typeof event.data !== 'object' || event.data === null) throw new Error(`Event ${event.id} (${event.type}) has no data`);
+  return {
+    type: event.type,
+    data: event.data,
+    at: instantMs(event.metadata.occurredAt),
+    position: event.position,
+  } as Handled<T>;
+}
+
+/** Ids of the deals a batch mentions (to load their state in one query). */
+export function dealIdsOf(events: readonly RecordedEvent[]): string[] {
+  const ids = new Set<string>();
+  for (const event of events) {
+    if (event.type.startsWith('Deal') || event.type === 'CompetitorRecorded' || event.type === 'FulfilmentRecorded') {
+      const dealId = (event.data as { dealId?: unknown } | null)?.dealId;
+      if (typeof dealId === 'string') ids.add(dealId);
+    }
+  }
+  return [...ids];
+}

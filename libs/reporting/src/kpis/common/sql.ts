@@ -1,0 +1,88 @@
+import { sql } from 'kysely';
+import type { ReadDb, ReadTx } from '@kam/read-store';
+
+/**
+ * Storage conventions of the report read models (same statements on SQLite and PostgreSQL):
+ * money in integer minor units and instants in epoch ms, both `bigint` (PostgreSQL's driver
+ * returns those, and every SUM, as strings: every read goes through `num`); flags are 0/1
+ * integers; an unknown team is '' rather than NULL so that it takes part in unique keys.
+ */
+export type Row = Record<string, unknown>;
+export type Db = ReadDb | ReadTx;
+
+/** The team key of a deal closed while its owner was in no known team. */
+export const NO_TEAM = '';
+
+export function num(value: unknown): number {
+  if (value === null || value === undefined) return 0;
+  const n = typeof value === 'number' ? value : Number(value);
+  if (Number.isNaN(n)) throw new Error(`Not a number: ${String(value)}`);
+  return n;
+}
+
+export function str(value: unknown): string {
+  if (typeof value !== 'string') throw new Error(`Not a string: ${String(value)}`);
+  return value;
+}
+
+export function strOrNull(value: unknown): string | null {
+  return value === null || value === undefined ? null : str(value);
+}
+
+export function chunks<T>(items: readonly T[], size = 200): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** Index names are schema-wide on PostgreSQL: derive them from the (unique) physical table. */
+export function indexName(table: string, suffix: string): string {
+  return `${table}_${suffix}`;
+}
+
+/** n / d, or null where the denominator is 0 (never NaN or Infinity). */
+export function ratio(n: number, d: number): number | null {
+  return d === 0 ? null : n / d;
+}
+
+/**
+ * Adds `measures` to the row with key `key`, creating it when missing: one
+ * INSERT … ON CONFLICT DO UPDATE SET m = table.m + excluded.m per chunk of rows.
+ */
+export async function incrementRows(
+  tx: ReadTx,
+  table: string,
+  key: readonly string[],
+  measures: readonly string[],
+  rows: readonly Row[],
+): Promise<void> {
+  for (const chunk of chunks(rows)) {
+    await tx
+      .insertInto(table)
+      .values(chunk)
+      .onConflict((oc) =>
+        oc.columns(key).doUpdateSet(
+          Object.fromEntries(measures.map((m) => [m, sql`${sql.ref(`${table}.${m}`)} + ${sql.ref(`excluded.${m}`)}`])),
+        ),
+      )
+      .execute();
+  }
+}
+
+/** Multi-row upsert that replaces every non-key column. */
+export async function upsertRows(tx: ReadTx, table: string, key: readonly string[], rows: readonly Row[]): Promise<void> {
+  const first = rows[0];
+  if (!first) return;
+  const columns = Object.keys(first).filter((c) => !key.includes(c));
+  for (const chunk of chunks(rows)) {
+    await tx
+      .insertInto(table)
+      .values(chunk)
+      .onConflict((oc) =>
+        columns.length === 0
+          ? oc.columns(key).doNothing()
+          : oc.columns(key).doUpdateSet(Object.fromEntries(columns.map((c) => [c, sql.ref(`excluded.${c}`)]))),
+      )
+      .execute();
+  }
+}
