@@ -8,7 +8,8 @@ import type { EventStore } from '@kam/event-store';
 import type { AppConfig } from './config/config';
 import { buildContext, type AuthenticatedContext } from './graphql/context';
 import { ReadModelScopeResolver } from './graphql/scope-resolver';
-import { httpStatusOf, toPublicErrors } from './graphql/error-mapping';
+import { httpStatusOf, statusFor, toPublicErrors } from './graphql/error-mapping';
+import { wantsGraphqlResponse } from './graphql/http-compliance';
 import { DEFAULT_QUERY_LIMITS, assertWithinLimits } from './graphql/query-limits';
 import { inputValidationPipe } from './graphql/validation';
 import { HealthController } from './health/health.controller';
@@ -50,17 +51,16 @@ export class AppModule {
               },
             ],
           },
-          errorFormatter: (execution) => {
+          errorFormatter: (execution, context) => {
             const raw = (execution.errors ?? []) as GraphQLError[];
             const errors = raw.flatMap((e) => toPublicErrors(e));
             const requestError = raw.map(httpStatusOf).find((status) => status !== undefined);
-            const onlyRequestErrors = !execution.data && errors.length > 0;
-            const statusCode =
-              requestError ??
-              (onlyRequestErrors && errors.every((e) => e.extensions?.code === 'GRAPHQL_PARSE_FAILED' || e.extensions?.code === 'GRAPHQL_VALIDATION_FAILED')
-                ? 400
-                : 200);
-            return { statusCode, response: { data: execution.data ?? null, errors } };
+            // Errors before execution (parse, validation, variables, auth): no data at all.
+            const beforeExecution = !execution.data && errors.length > 0;
+            const strict = wantsGraphqlResponse(context?.reply?.request);
+            const statusCode = requestError ?? (beforeExecution && strict ? statusFor(errors) : 200);
+            const response = beforeExecution && strict ? { errors } : { data: execution.data ?? null, errors };
+            return { statusCode, response: response as { data: null; errors: typeof errors } };
           },
         }),
         ...contextModules(),

@@ -7,6 +7,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import type { LogLevel } from '@nestjs/common';
 import { resolveJwtSecret } from '@kam/auth';
 import { AppModule } from './app.module';
+import { registerGraphqlHttpCompliance } from './graphql/http-compliance';
 import type { AppConfig } from './config/config';
 import { openEventStore } from './infrastructure/infrastructure.module';
 
@@ -28,6 +29,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     abortOnError: false,
   });
   app.enableShutdownHooks();
+  registerGraphqlHttpCompliance(app.getHttpAdapter().getInstance());
   await app.register(helmet, {
     // GraphiQL (development only) loads its assets inline; production keeps helmet's default CSP.
     contentSecurityPolicy: config.production ? undefined : false,

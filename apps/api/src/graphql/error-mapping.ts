@@ -113,3 +113,11 @@ export function toPublicError(error: GraphQLError): GraphQLFormattedError {
   }
   return { message: error.message, ...location(error), extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } };
 }
+
+/** HTTP status of a request that failed before execution, for clients of application/graphql-response+json. */
+export function statusFor(errors: GraphQLFormattedError[]): number {
+  const codes = new Set(errors.map((e) => e.extensions?.code));
+  if (codes.has('UNAUTHENTICATED')) return 401;
+  if (codes.has('FORBIDDEN')) return 403;
+  return 400;
+}
