@@ -6,7 +6,7 @@ import { PipelineQueries, type OpenPipeline } from '../pipeline/pipeline.queries
 import { sumLedger } from './common/ledger';
 import { teamIntervals, type MembershipInterval } from './common/membership';
 import { assertRepReadable, assertTeamReadable } from './common/scope';
-import { num, str } from './common/sql';
+import { compareIds, num, str } from './common/sql';
 import { REPORTS_CLOCK, type ReportsClock } from './common/tokens';
 import { membershipDays, monthIndexOfDay, proratedQuota, resolvePeriod, type Period, type ResolvedPeriod } from './common/time';
 import { KPI_PROJECTION_NAME, KPI_TABLES, kpiLedger, kpiOrgTables } from './kpis.projection';
@@ -145,9 +145,4 @@ function closedTotals(row: Record<string, unknown> | undefined): Pick<KpiTotals,
 
 function openTotals(open: OpenPipeline | undefined): Pick<KpiTotals, 'openValueMinor' | 'weightedMinor'> {
   return { openValueMinor: open?.valueMinor ?? 0, weightedMinor: open?.weightedMinor ?? 0 };
-}
-
-/** Plain code-unit order: the same on every database and locale. */
-export function compareIds(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -86,3 +86,8 @@ export async function upsertRows(tx: ReadTx, table: string, key: readonly string
       .execute();
   }
 }
+
+/** Plain code-unit order of ids and names: the same on every database and locale. */
+export function compareIds(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
