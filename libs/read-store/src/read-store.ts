@@ -283,6 +283,15 @@ const migrationProvider: MigrationProvider = {
 };
 
 async function migrate(db: ReadDb): Promise<void> {
+  // Already migrated (the usual case): skip the migrator, which writes its lock row at every run
+  // and would make every process start contend for the write lock.
+  const done = await db
+    .selectFrom('read_store_migration')
+    .select('name')
+    .execute()
+    .then((rows) => new Set(rows.map((r) => String(r.name))))
+    .catch(() => new Set<string>());
+  if (Object.keys(MIGRATIONS).every((name) => done.has(name))) return;
   const migrator = new Migrator({
     db,
     provider: migrationProvider,
