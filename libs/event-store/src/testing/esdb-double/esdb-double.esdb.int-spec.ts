@@ -155,7 +155,7 @@ describe('EventStoreDB gRPC double (raw client)', () => {
   });
 });
 
-async function collect<T extends { event?: E }, E>(stream: AsyncIterable<T>): Promise<E[]> {
+async function collect<E>(stream: AsyncIterable<{ event?: E }>): Promise<E[]> {
   const out: E[] = [];
   for await (const resolved of stream) if (resolved.event) out.push(resolved.event);
   return out;
