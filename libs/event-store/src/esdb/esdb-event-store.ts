@@ -266,6 +266,10 @@ export class EsdbEventStore implements EventStore {
     }
   }
 
+  /**
+   * Whether the server answers: any answer counts, a refusal too (e.g. credentials without access
+   * to `$all`), so health reflects reachability, not permissions.
+   */
   async ping(): Promise<boolean> {
     if (this.closed) return false;
     let timer: NodeJS.Timeout | undefined;
@@ -274,7 +278,7 @@ export class EsdbEventStore implements EventStore {
     });
     const answer = this.readAllPage(END, true, 1).then(
       () => true,
-      () => false,
+      (error: unknown) => !(error instanceof EventStoreUnavailable),
     );
     try {
       return await Promise.race([answer, timeout]);
