@@ -91,7 +91,8 @@ describe.each(availableBackends())('projection engine on $name', (backend) => {
     }
     samples.sort((a, b) => a - b);
     const median = samples[Math.floor(samples.length / 2)]!;
-    expect(median).toBeLessThan(25);
+    // Generous for a loaded CI box, yet a partial batch flushed on a timer (50 ms) would not pass.
+    expect(median).toBeLessThan(40);
   });
 
   it('writes rows and checkpoint atomically: a projection that throws after writing rows leaves both unchanged', async () => {

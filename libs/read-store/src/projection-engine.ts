@@ -130,7 +130,9 @@ export class ProjectionEngine implements ProjectionStatusSource {
     this.lease = lease;
     lease.onLost(() => {
       this.logger.warn('projection lease lost; standing by');
-      void this.queue(() => this.deactivate()).then(() => this.scheduleLeaseRetry());
+      this.queue(() => this.deactivate())
+        .catch((error: unknown) => this.logger.error('stopping after the lease was lost failed', { error: errorMessage(error) }))
+        .finally(() => this.scheduleLeaseRetry());
     });
     await this.tryTakeLease();
   }
