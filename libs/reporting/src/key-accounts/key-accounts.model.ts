@@ -1,5 +1,6 @@
 import { Field, Float, ID, Int, ObjectType } from '@nestjs/graphql';
 import { KeyAccountTierEnum, MoneyScalar } from '@kam/graphql';
+import { AccountModel } from '../entities/accounts/account.model';
 
 export type KeyAccountTier = keyof typeof KeyAccountTierEnum;
 
@@ -9,6 +10,8 @@ export class KeyAccountRow {
   rank!: number;
   @Field(() => ID)
   accountId!: string;
+  @Field(() => AccountModel, { nullable: true, description: 'The account now; null when outside your scope.' })
+  account?: AccountModel | null;
   @Field(() => MoneyScalar)
   revenue!: number;
   @Field(() => Float, { description: 'revenue / totalRevenue.' })

@@ -1,5 +1,6 @@
 import { Field, Float, ID, Int, ObjectType } from '@nestjs/graphql';
 import { MoneyScalar } from '@kam/graphql';
+import { RepModel } from '../entities/reps/rep.model';
 
 /** The KPIs of product.md §3; Money fields carry minor units, formatted by the Money scalar. */
 @ObjectType({ description: 'Performance KPIs over a period; rates are null where their denominator is 0.' })
@@ -34,6 +35,8 @@ export class Kpis {
 export class RepPerformance {
   @Field(() => ID)
   repId!: string;
+  @Field(() => RepModel, { nullable: true, description: 'The rep now; null when outside your scope.' })
+  rep?: RepModel | null;
   @Field(() => Kpis)
   kpis!: Kpis;
 }

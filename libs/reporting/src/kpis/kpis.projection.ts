@@ -58,9 +58,10 @@ export function kpiLedger(table: (logical: string) => string): LedgerSpec<KpiFac
     contributions: (fact, repId) => [
       {
         dims: { rep_id: repId },
-        measures: (fact.outcome === 'WON'
-          ? { won_count: 1, won_value: fact.valueMinor, won_cycle_ms: fact.cycleMs }
-          : { lost_count: 1, lost_value: fact.valueMinor }) as Record<string, number>,
+        measures:
+          fact.outcome === 'WON'
+            ? { won_count: 1, won_value: fact.valueMinor, won_cycle_ms: fact.cycleMs }
+            : { lost_count: 1, lost_value: fact.valueMinor },
       },
     ],
   };

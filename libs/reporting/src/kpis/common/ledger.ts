@@ -29,7 +29,7 @@ export interface Contribution {
   /** Values of the spec's dimension columns. */
   dims: Readonly<Record<string, string>>;
   /** Deltas of the spec's measures (missing ones are 0). */
-  measures: Readonly<Record<string, number>>;
+  measures: Readonly<Record<string, number | undefined>>;
 }
 
 export interface LedgerSpec<F> {
