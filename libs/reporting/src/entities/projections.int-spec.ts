@@ -61,7 +61,11 @@ describe.each(availableBackends())('entity projections on $name', (backend) => {
 
     it('keeps teams with their latest name, supervisor and stream revision', async () => {
       const teams = new TeamsQuery(db);
-      expect(await teams.get(TEAM_A, ALL)).toMatchObject({ name: 'Alpha', supervisorId: 'sup-a', revision: 0 });
+      expect(await teams.get(TEAM_A, ALL)).toMatchObject({
+        name: 'Alpha',
+        supervisorId: 'sup-a',
+        revision: 0,
+      });
       expect(await teams.get(TEAM_B, ALL)).toMatchObject({
         name: 'Bravo',
         supervisorId: 'sup-c',
@@ -83,19 +87,52 @@ describe.each(availableBackends())('entity projections on $name', (backend) => {
         offboardedAt: null,
         revision: 3,
       });
-      expect(await reps.get(REP_2, ALL)).toMatchObject({ teamId: TEAM_A, active: false, offboardedAt: T.offboarded, revision: 1 });
-      expect(await reps.get(REP_3, ALL)).toMatchObject({ teamId: TEAM_B, channel: 'ONLINE', active: true, revision: 0 });
+      expect(await reps.get(REP_2, ALL)).toMatchObject({
+        teamId: TEAM_A,
+        active: false,
+        offboardedAt: T.offboarded,
+        revision: 1,
+      });
+      expect(await reps.get(REP_3, ALL)).toMatchObject({
+        teamId: TEAM_B,
+        channel: 'ONLINE',
+        active: true,
+        revision: 0,
+      });
     });
 
     it('answers a rep as of instants before, between and after its changes', async () => {
       const reps = new RepsQuery(db);
-      await expect(reps.get(REP_1, ALL, '2026-01-10T08:59:59.999Z')).rejects.toMatchObject({ code: 'NOT_FOUND' });
-      expect(await reps.get(REP_1, ALL, T.hired)).toMatchObject({ teamId: TEAM_A, channel: 'FIELD', revision: 1 });
-      expect(await reps.get(REP_1, ALL, '2026-03-14T00:00:00.000Z')).toMatchObject({ teamId: TEAM_A, channel: 'FIELD' });
-      expect(await reps.get(REP_1, ALL, T.channelChanged)).toMatchObject({ teamId: TEAM_A, channel: 'PARTNER', revision: 2 });
-      expect(await reps.get(REP_1, ALL, '2026-04-10T08:59:59.999Z')).toMatchObject({ teamId: TEAM_A, channel: 'PARTNER' });
-      expect(await reps.get(REP_1, ALL, T.transferred)).toMatchObject({ teamId: TEAM_B, channel: 'PARTNER', revision: 3 });
-      expect(await reps.get(REP_1, ALL, '2030-01-01T00:00:00.000Z')).toMatchObject({ teamId: TEAM_B, revision: 3 });
+      await expect(reps.get(REP_1, ALL, '2026-01-10T08:59:59.999Z')).rejects.toMatchObject({
+        code: 'NOT_FOUND',
+      });
+      expect(await reps.get(REP_1, ALL, T.hired)).toMatchObject({
+        teamId: TEAM_A,
+        channel: 'FIELD',
+        revision: 1,
+      });
+      expect(await reps.get(REP_1, ALL, '2026-03-14T00:00:00.000Z')).toMatchObject({
+        teamId: TEAM_A,
+        channel: 'FIELD',
+      });
+      expect(await reps.get(REP_1, ALL, T.channelChanged)).toMatchObject({
+        teamId: TEAM_A,
+        channel: 'PARTNER',
+        revision: 2,
+      });
+      expect(await reps.get(REP_1, ALL, '2026-04-10T08:59:59.999Z')).toMatchObject({
+        teamId: TEAM_A,
+        channel: 'PARTNER',
+      });
+      expect(await reps.get(REP_1, ALL, T.transferred)).toMatchObject({
+        teamId: TEAM_B,
+        channel: 'PARTNER',
+        revision: 3,
+      });
+      expect(await reps.get(REP_1, ALL, '2030-01-01T00:00:00.000Z')).toMatchObject({
+        teamId: TEAM_B,
+        revision: 3,
+      });
       expect(await reps.get(REP_2, ALL, '2026-05-19T00:00:00.000Z')).toMatchObject({ active: true });
       expect(await reps.get(REP_2, ALL, T.offboarded)).toMatchObject({ active: false });
     });
@@ -106,7 +143,13 @@ describe.each(availableBackends())('entity projections on $name', (backend) => {
         .select(['valid_from', 'valid_to', 'team_id', 'channel', 'revision'])
         .where('rep_id', '=', REP_1)
         .orderBy('valid_from')
-        .execute()) as Array<{ valid_from: string; valid_to: string | null; team_id: string; channel: string; revision: number }>;
+        .execute()) as Array<{
+        valid_from: string;
+        valid_to: string | null;
+        team_id: string;
+        channel: string;
+        revision: number;
+      }>;
       // RepHired and RepQuotaSet share an instant: one interval holds the later state.
       expect(rows.map((r) => [r.valid_from, r.valid_to, r.team_id, r.channel, Number(r.revision)])).toEqual([
         [T.hired, T.channelChanged, TEAM_A, 'FIELD', 1],
@@ -125,7 +168,11 @@ describe.each(availableBackends())('entity projections on $name', (backend) => {
         ownerTeamId: TEAM_B,
         revision: 0,
       });
-      expect(await accounts.get(ACC_2, ALL)).toMatchObject({ taxId: null, industry: null, ownerTeamId: TEAM_B });
+      expect(await accounts.get(ACC_2, ALL)).toMatchObject({
+        taxId: null,
+        industry: null,
+        ownerTeamId: TEAM_B,
+      });
       expect(await accounts.get(ACC_3, ALL)).toMatchObject({ ownerRepId: REP_2, ownerTeamId: TEAM_A });
     });
 
@@ -182,12 +229,19 @@ describe.each(availableBackends())('entity projections on $name', (backend) => {
     });
 
     it('moves a reassigned open deal to the new owner’s team', async () => {
-      expect(await new DealsQuery(db).get(DEAL_4, ALL)).toMatchObject({ repId: REP_3, teamId: TEAM_B, open: true, revision: 1 });
+      expect(await new DealsQuery(db).get(DEAL_4, ALL)).toMatchObject({
+        repId: REP_3,
+        teamId: TEAM_B,
+        open: true,
+        revision: 1,
+      });
     });
 
     it('answers a deal as of instants before, between and after its changes', async () => {
       const deals = new DealsQuery(db);
-      await expect(deals.get(DEAL_1, ALL, '2026-02-10T08:00:00.000Z')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      await expect(deals.get(DEAL_1, ALL, '2026-02-10T08:00:00.000Z')).rejects.toMatchObject({
+        code: 'NOT_FOUND',
+      });
       expect(await deals.get(DEAL_1, ALL, T.opened)).toMatchObject({
         stage: 'PROSPECTING',
         valueMinor: 1_000_000,
@@ -204,13 +258,31 @@ describe.each(availableBackends())('entity projections on $name', (backend) => {
         teamId: TEAM_A,
         revision: 4,
       });
-      expect(await deals.get(DEAL_1, ALL, '2026-04-09T00:00:00.000Z')).toMatchObject({ channel: 'PARTNER', teamId: TEAM_A, revision: 5 });
+      expect(await deals.get(DEAL_1, ALL, '2026-04-09T00:00:00.000Z')).toMatchObject({
+        channel: 'PARTNER',
+        teamId: TEAM_A,
+        revision: 5,
+      });
       // The rep's transfer moves the open deal's team at the transfer's business time; the deal's revision stays.
       expect(await deals.get(DEAL_1, ALL, T.transferred)).toMatchObject({ teamId: TEAM_B, revision: 5 });
-      expect(await deals.get(DEAL_2, ALL, '2026-03-31T23:59:59.999Z')).toMatchObject({ stage: 'PROSPECTING', open: true, closedAt: null });
-      expect(await deals.get(DEAL_2, ALL, T.won)).toMatchObject({ stage: 'WON', wonValueMinor: 45_000, fulfilledMinor: 0 });
-      expect(await deals.get(DEAL_2, ALL, T.fulfilled)).toMatchObject({ fulfilledMinor: 45_000, teamId: TEAM_A });
-      expect(await deals.get(DEAL_4, ALL, '2026-05-14T00:00:00.000Z')).toMatchObject({ repId: REP_2, teamId: TEAM_A });
+      expect(await deals.get(DEAL_2, ALL, '2026-03-31T23:59:59.999Z')).toMatchObject({
+        stage: 'PROSPECTING',
+        open: true,
+        closedAt: null,
+      });
+      expect(await deals.get(DEAL_2, ALL, T.won)).toMatchObject({
+        stage: 'WON',
+        wonValueMinor: 45_000,
+        fulfilledMinor: 0,
+      });
+      expect(await deals.get(DEAL_2, ALL, T.fulfilled)).toMatchObject({
+        fulfilledMinor: 45_000,
+        teamId: TEAM_A,
+      });
+      expect(await deals.get(DEAL_4, ALL, '2026-05-14T00:00:00.000Z')).toMatchObject({
+        repId: REP_2,
+        teamId: TEAM_A,
+      });
       expect(await deals.get(DEAL_4, ALL, T.reassigned)).toMatchObject({ repId: REP_3, teamId: TEAM_B });
     });
 
@@ -231,28 +303,36 @@ describe.each(availableBackends())('entity projections on $name', (backend) => {
         { repId: REP_1, enrolledAt: T.training, attended: true, score: 80, attendanceAt: T.training },
         { repId: REP_2, enrolledAt: T.training, attended: null, score: null, attendanceAt: null },
       ]);
-      expect(await training.get(SESSION_2, ALL)).toMatchObject({ status: 'CANCELLED', cancelReason: 'trainer ill', revision: 2 });
+      expect(await training.get(SESSION_2, ALL)).toMatchObject({
+        status: 'CANCELLED',
+        cancelReason: 'trainer ill',
+        revision: 2,
+      });
       const enrolments = await db.dump('training_enrollments');
       expect(enrolments).toHaveLength(3);
     });
   });
 
-  it.each([1, 2, 3, 7])('writes the same rows whatever the batch size (%i events per batch)', async (batchSize) => {
-    await db.apply(events);
-    const oneBatch: Record<string, unknown[]> = {};
-    for (const p of ENTITY_PROJECTIONS) for (const t of p.tables) oneBatch[t] = await db.dump(t);
+  it.each([1, 2, 3, 7])(
+    'writes the same rows whatever the batch size (%i events per batch)',
+    async (batchSize) => {
+      await db.apply(events);
+      const oneBatch: Record<string, unknown[]> = {};
+      for (const p of ENTITY_PROJECTIONS) for (const t of p.tables) oneBatch[t] = await db.dump(t);
 
-    const other = await backend.open();
-    try {
-      await other.setup();
-      await other.apply(events, { batchSize });
-      for (const p of ENTITY_PROJECTIONS) {
-        for (const t of p.tables) expect({ table: t, rows: await other.dump(t) }).toEqual({ table: t, rows: oneBatch[t] });
+      const other = await backend.open();
+      try {
+        await other.setup();
+        await other.apply(events, { batchSize });
+        for (const p of ENTITY_PROJECTIONS) {
+          for (const t of p.tables)
+            expect({ table: t, rows: await other.dump(t) }).toEqual({ table: t, rows: oneBatch[t] });
+        }
+      } finally {
+        await other.dispose();
       }
-    } finally {
-      await other.dispose();
-    }
-  });
+    },
+  );
 
   it('creates its tables idempotently (a restart runs createTables again)', async () => {
     await expect(db.setup()).resolves.toBeUndefined();
@@ -269,18 +349,51 @@ describe.each(availableBackends())('entity projections on $name', (backend) => {
   it('clamps a change dated before a deal’s open interval to that interval (cross-stream business time)', async () => {
     const story2 = await Story.open();
     try {
-      await story2.emit('team', TEAM_A, 'TeamFormed', { teamId: TEAM_A, name: 'A', supervisorId: 's' }, T.teamsFormed);
-      await story2.emit('team', TEAM_B, 'TeamFormed', { teamId: TEAM_B, name: 'B', supervisorId: 's' }, T.teamsFormed);
-      await story2.emit('rep', REP_1, 'RepHired', { repId: REP_1, name: 'A', email: 'a@x', teamId: TEAM_A, channel: 'FIELD' }, T.hired);
+      await story2.emit(
+        'team',
+        TEAM_A,
+        'TeamFormed',
+        { teamId: TEAM_A, name: 'A', supervisorId: 's' },
+        T.teamsFormed,
+      );
+      await story2.emit(
+        'team',
+        TEAM_B,
+        'TeamFormed',
+        { teamId: TEAM_B, name: 'B', supervisorId: 's' },
+        T.teamsFormed,
+      );
+      await story2.emit(
+        'rep',
+        REP_1,
+        'RepHired',
+        { repId: REP_1, name: 'A', email: 'a@x', teamId: TEAM_A, channel: 'FIELD' },
+        T.hired,
+      );
       await story2.emit(
         'deal',
         DEAL_1,
         'DealOpened',
-        { dealId: DEAL_1, accountId: ACC_1, repId: REP_1, title: 'x', valueMinor: 1, channel: 'FIELD', expectedCloseDate: '2026-12-31', stage: 'PROSPECTING' },
+        {
+          dealId: DEAL_1,
+          accountId: ACC_1,
+          repId: REP_1,
+          title: 'x',
+          valueMinor: 1,
+          channel: 'FIELD',
+          expectedCloseDate: '2026-12-31',
+          stage: 'PROSPECTING',
+        },
         T.revised,
       );
       // Imported later, dated before the deal's last change.
-      await story2.emit('rep', REP_1, 'RepTransferred', { repId: REP_1, fromTeamId: TEAM_A, teamId: TEAM_B }, T.opened);
+      await story2.emit(
+        'rep',
+        REP_1,
+        'RepTransferred',
+        { repId: REP_1, fromTeamId: TEAM_A, teamId: TEAM_B },
+        T.opened,
+      );
       await db.apply(await story2.events());
       const deals = new DealsQuery(db);
       expect(await deals.get(DEAL_1, ALL)).toMatchObject({ teamId: TEAM_B });

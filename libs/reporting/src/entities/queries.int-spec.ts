@@ -44,7 +44,8 @@ async function pageAll<N extends { id: string }>(
     const page = await fetch(after);
     pages++;
     ids.push(...page.edges.map((e) => e.node.id));
-    if (page.edges.length > 0) expect(page.pageInfo.endCursor).toBe(page.edges[page.edges.length - 1]!.cursor);
+    if (page.edges.length > 0)
+      expect(page.pageInfo.endCursor).toBe(page.edges[page.edges.length - 1]!.cursor);
     if (!page.pageInfo.hasNextPage) return { ids, pages };
     after = page.pageInfo.endCursor;
     if (pages > 100) throw new Error('paging does not end');
@@ -97,21 +98,28 @@ describe.each(availableBackends())('entity queries on $name', (backend) => {
   });
 
   describe('connections', () => {
-    it.each([1, 4, 7, 50])('pages through every deal exactly once, in id order, with first = %i', async (first) => {
-      const deals = new DealsQuery(db);
-      const { ids, pages } = await pageAll((after) => deals.list(null, { first, after }, ALL));
-      expect(ids).toHaveLength(27);
-      expect(new Set(ids).size).toBe(27);
-      expect(ids).toEqual(sorted(ids));
-      expect(pages).toBe(Math.ceil(27 / first));
-    });
+    it.each([1, 4, 7, 50])(
+      'pages through every deal exactly once, in id order, with first = %i',
+      async (first) => {
+        const deals = new DealsQuery(db);
+        const { ids, pages } = await pageAll((after) => deals.list(null, { first, after }, ALL));
+        expect(ids).toHaveLength(27);
+        expect(new Set(ids).size).toBe(27);
+        expect(ids).toEqual(sorted(ids));
+        expect(pages).toBe(Math.ceil(27 / first));
+      },
+    );
 
     it('pages accounts, reps and training sessions the same way', async () => {
       const accounts = await pageAll((after) => new AccountsQuery(db).list(null, { first: 5, after }, ALL));
-      expect(accounts.ids).toEqual(sorted([ACC_1, ACC_2, ACC_3, ...Array.from({ length: 23 }, (_, i) => id('acc', i + 10))]));
+      expect(accounts.ids).toEqual(
+        sorted([ACC_1, ACC_2, ACC_3, ...Array.from({ length: 23 }, (_, i) => id('acc', i + 10))]),
+      );
       const reps = await pageAll((after) => new RepsQuery(db).list(null, { first: 2, after }, ALL));
       expect(reps).toEqual({ ids: sorted([REP_1, REP_2, REP_3]), pages: 2 });
-      const sessions = await pageAll((after) => new TrainingSessionsQuery(db).list(null, { first: 1, after }, ALL));
+      const sessions = await pageAll((after) =>
+        new TrainingSessionsQuery(db).list(null, { first: 1, after }, ALL),
+      );
       expect(sessions).toEqual({ ids: [SESSION_1, SESSION_2], pages: 2 });
     });
 
@@ -150,7 +158,8 @@ describe.each(availableBackends())('entity queries on $name', (backend) => {
   describe('filters', () => {
     it('filters reps by team, channel and active', async () => {
       const reps = new RepsQuery(db);
-      const ids = async (filter: Parameters<RepsQuery['list']>[0]) => (await reps.list(filter, {}, ALL)).edges.map((e) => e.node.id);
+      const ids = async (filter: Parameters<RepsQuery['list']>[0]) =>
+        (await reps.list(filter, {}, ALL)).edges.map((e) => e.node.id);
       expect(await ids({ teamId: TEAM_B })).toEqual(sorted([REP_1, REP_3]));
       expect(await ids({ channel: 'PARTNER' })).toEqual([REP_1]);
       expect(await ids({ active: false })).toEqual([REP_2]);
@@ -172,7 +181,8 @@ describe.each(availableBackends())('entity queries on $name', (backend) => {
 
     it('filters deals by team, rep, account, stage, channel and open', async () => {
       const deals = new DealsQuery(db);
-      const ids = async (filter: Parameters<DealsQuery['list']>[0]) => (await deals.list(filter, { first: 100 }, ALL)).edges.map((e) => e.node.id);
+      const ids = async (filter: Parameters<DealsQuery['list']>[0]) =>
+        (await deals.list(filter, { first: 100 }, ALL)).edges.map((e) => e.node.id);
       expect(await ids({ teamId: TEAM_A })).toEqual([DEAL_2]);
       expect(await ids({ repId: REP_1 })).toEqual(sorted([DEAL_1, DEAL_2]));
       expect(await ids({ accountId: ACC_1 })).toEqual(sorted([DEAL_1, DEAL_2]));
@@ -274,7 +284,8 @@ describe.each(availableBackends())('entity queries on $name', (backend) => {
 
     it('shows sessions the supervisor runs or with reps of their teams; a rep the sessions they are enrolled in', async () => {
       const training = new TrainingSessionsQuery(db);
-      const ids = async (scope: ReadScope) => (await training.list(null, {}, scope)).edges.map((e) => e.node.id);
+      const ids = async (scope: ReadScope) =>
+        (await training.list(null, {}, scope)).edges.map((e) => e.node.id);
       expect(await ids(SUP_A)).toEqual([SESSION_1]);
       expect(await ids({ kind: 'teams', teamIds: [], trainerId: 'sup-b' })).toEqual([SESSION_2]);
       expect(await ids(SUP_C)).toEqual([SESSION_1, SESSION_2]);

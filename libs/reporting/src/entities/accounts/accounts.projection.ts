@@ -4,7 +4,13 @@ import type { Projection, ProjectionContext, ReadDb, ReadTx } from '@kam/read-st
 import type { RecordedEvent } from '@kam/event-store';
 import { EntityTable } from '../common/entity-table';
 import { handledEvents, occurredAt, recordedAt } from '../common/events';
-import { REP_TEAM_EVENT_TYPES, createRepTeamsTable, repIdsOf, repTeamsTable, type RepTeamEvent } from '../common/rep-teams';
+import {
+  REP_TEAM_EVENT_TYPES,
+  createRepTeamsTable,
+  repIdsOf,
+  repTeamsTable,
+  type RepTeamEvent,
+} from '../common/rep-teams';
 import { indexName, toInt, toStr, toStrOrNull, type Row } from '../common/sql';
 
 export const ACCOUNTS_PROJECTION = 'accounts';
@@ -95,8 +101,18 @@ export const accountsProjection: Projection = {
       .addColumn('registered_at', 'text', (c) => c.notNull())
       .addColumn('updated_at', 'text', (c) => c.notNull())
       .execute();
-    await db.schema.createIndex(indexName(table, 'owner')).ifNotExists().on(table).columns(['owner_rep_id', 'id']).execute();
-    await db.schema.createIndex(indexName(table, 'team')).ifNotExists().on(table).columns(['owner_team_id', 'id']).execute();
+    await db.schema
+      .createIndex(indexName(table, 'owner'))
+      .ifNotExists()
+      .on(table)
+      .columns(['owner_rep_id', 'id'])
+      .execute();
+    await db.schema
+      .createIndex(indexName(table, 'team'))
+      .ifNotExists()
+      .on(table)
+      .columns(['owner_team_id', 'id'])
+      .execute();
     await createRepTeamsTable(db, ctx.table(ACCOUNT_REP_TEAMS_TABLE));
   },
 

@@ -5,7 +5,13 @@ import type { ReadModelAccess } from '@kam/read-store';
 import { afterId, connectionOf, pageSize, type PageArgs } from '../common/paging';
 import { eq, isIn, type Predicate } from '../common/predicates';
 import { chunks, containsPattern } from '../common/sql';
-import { ACCOUNTS_PROJECTION, ACCOUNTS_TABLE, accountFromRow, nameKey, type AccountRow } from './accounts.projection';
+import {
+  ACCOUNTS_PROJECTION,
+  ACCOUNTS_TABLE,
+  accountFromRow,
+  nameKey,
+  type AccountRow,
+} from './accounts.projection';
 
 export interface AccountFilter {
   ownerRepId?: string | null;
@@ -44,7 +50,11 @@ export class AccountsQuery {
     return accountFromRow(row);
   }
 
-  async list(filter: AccountFilter | null | undefined, page: PageArgs, scope: ReadScope): Promise<ConnectionShape<AccountRow>> {
+  async list(
+    filter: AccountFilter | null | undefined,
+    page: PageArgs,
+    scope: ReadScope,
+  ): Promise<ConnectionShape<AccountRow>> {
     const size = pageSize(page.first);
     const after = afterId(page.after);
     let query = this.scoped(scope);
@@ -55,7 +65,10 @@ export class AccountsQuery {
       query = query.where(sql<SqlBool>`${sql.ref('a.name_key')} like ${pattern} escape '\\'`);
     }
     if (after !== undefined) query = query.where('a.id', '>', after);
-    const rows = await query.orderBy('a.id').limit(size + 1).execute();
+    const rows = await query
+      .orderBy('a.id')
+      .limit(size + 1)
+      .execute();
     return connectionOf(rows.map(accountFromRow), size, (a) => a);
   }
 

@@ -58,7 +58,11 @@ export class EntityTable<S> {
   async prefetch(tx: ReadTx, ids: Iterable<string>): Promise<void> {
     const missing = [...new Set(ids)].filter((id) => !this.current.has(id));
     for (const chunk of chunks(missing, 500)) {
-      const rows = (await tx.selectFrom(this.spec.table).selectAll().where(this.spec.key, 'in', chunk).execute()) as Row[];
+      const rows = (await tx
+        .selectFrom(this.spec.table)
+        .selectAll()
+        .where(this.spec.key, 'in', chunk)
+        .execute()) as Row[];
       this.remember(rows);
     }
     for (const id of missing) {
@@ -83,7 +87,10 @@ export class EntityTable<S> {
     for (const row of rows) {
       const id = toStr(row[this.spec.key]);
       if (this.current.has(id)) continue;
-      const entry: Entry<S> = { state: this.spec.fromRow(row), since: this.spec.versions ? toStr(row.since) : '' };
+      const entry: Entry<S> = {
+        state: this.spec.fromRow(row),
+        since: this.spec.versions ? toStr(row.since) : '',
+      };
       this.base.set(id, entry);
       this.current.set(id, entry);
     }
@@ -132,7 +139,11 @@ export class EntityTable<S> {
     for (const id of this.dirty) {
       const entry = this.current.get(id);
       if (!entry) continue;
-      rows.push({ [spec.key]: id, ...spec.toRow(entry.state), ...(spec.versions ? { since: entry.since } : {}) });
+      rows.push({
+        [spec.key]: id,
+        ...spec.toRow(entry.state),
+        ...(spec.versions ? { since: entry.since } : {}),
+      });
     }
     await upsertRows(tx, spec.table, [spec.key], rows);
 
@@ -140,7 +151,11 @@ export class EntityTable<S> {
     if (!versions || this.pending.size === 0) return;
     const ids = [...this.pending.keys()];
     for (const chunk of chunks(ids, 500)) {
-      await tx.deleteFrom(versions.table).where(versions.key, 'in', chunk).where('valid_to', 'is', null).execute();
+      await tx
+        .deleteFrom(versions.table)
+        .where(versions.key, 'in', chunk)
+        .where('valid_to', 'is', null)
+        .execute();
     }
     const intervals: Row[] = [];
     for (const [id, list] of this.pending) {
@@ -148,7 +163,12 @@ export class EntityTable<S> {
       if (!first) continue;
       const base = this.base.get(id);
       if (base && base.since < first.from) {
-        intervals.push({ [versions.key]: id, valid_from: base.since, valid_to: first.from, ...versions.toRow(base.state) });
+        intervals.push({
+          [versions.key]: id,
+          valid_from: base.since,
+          valid_to: first.from,
+          ...versions.toRow(base.state),
+        });
       }
       list.forEach((version, i) => {
         intervals.push({

@@ -13,7 +13,9 @@ export interface PageArgs {
 export function pageSize(first: number | null | undefined): number {
   if (first === null || first === undefined) return DEFAULT_PAGE_SIZE;
   if (!Number.isInteger(first) || first < 0 || first > MAX_PAGE_SIZE) {
-    throw new BadUserInputError([{ field: 'first', message: `first must be an integer from 0 to ${MAX_PAGE_SIZE}` }]);
+    throw new BadUserInputError([
+      { field: 'first', message: `first must be an integer from 0 to ${MAX_PAGE_SIZE}` },
+    ]);
   }
   return first;
 }
@@ -32,7 +34,9 @@ export function afterId(after: string | null | undefined): string | undefined {
   if (after === null || after === undefined) return undefined;
   const key = decodeCursor<Partial<IdCursor>>(after);
   if (!key || typeof key !== 'object' || typeof key.id !== 'string') {
-    throw new BadUserInputError([{ field: 'after', message: 'after is not a cursor returned by this connection' }]);
+    throw new BadUserInputError([
+      { field: 'after', message: 'after is not a cursor returned by this connection' },
+    ]);
   }
   return key.id;
 }

@@ -28,7 +28,13 @@ export function exists(table: string, alias: string, where: Predicate): Predicat
 }
 
 /** `<column> in (select <selected> from <table> <alias> where <predicate>)`. */
-export function inSubquery(column: string, table: string, alias: string, selected: string, where: Predicate): Predicate {
+export function inSubquery(
+  column: string,
+  table: string,
+  alias: string,
+  selected: string,
+  where: Predicate,
+): Predicate {
   return sql<SqlBool>`${sql.ref(column)} in (select ${sql.ref(`${alias}.${selected}`)} from ${sql.table(table)} as ${sql.id(alias)} where ${where})`;
 }
 

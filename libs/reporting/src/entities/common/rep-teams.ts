@@ -11,7 +11,9 @@ import { toStr } from './sql';
  * writing.
  */
 export type RepTeamEvent = RepHired | RepTransferred;
-export const REP_TEAM_EVENT_TYPES = ['RepHired', 'RepTransferred'] as const satisfies ReadonlyArray<RepTeamEvent['type']>;
+export const REP_TEAM_EVENT_TYPES = ['RepHired', 'RepTransferred'] as const satisfies ReadonlyArray<
+  RepTeamEvent['type']
+>;
 
 export interface RepTeam {
   teamId: string;
@@ -40,7 +42,8 @@ export function repTeamsTable(table: string): EntityTable<RepTeam> {
 export function repIdsOf(events: readonly RecordedEvent[]): string[] {
   const ids: string[] = [];
   for (const event of events) {
-    if (event.type === 'RepHired' || event.type === 'RepTransferred') ids.push((event.data as RepTeamEvent['data']).repId);
+    if (event.type === 'RepHired' || event.type === 'RepTransferred')
+      ids.push((event.data as RepTeamEvent['data']).repId);
   }
   return ids;
 }

@@ -83,7 +83,12 @@ export function indexName(physicalTable: string, suffix: string): string {
  * Multi-row upsert: one INSERT … ON CONFLICT (key) DO UPDATE per chunk, the same statement on
  * both dialects. Every row must have the same columns.
  */
-export async function upsertRows(tx: ReadTx | ReadDb, table: string, key: readonly string[], rows: readonly Row[]): Promise<void> {
+export async function upsertRows(
+  tx: ReadTx | ReadDb,
+  table: string,
+  key: readonly string[],
+  rows: readonly Row[],
+): Promise<void> {
   const first = rows[0];
   if (!first) return;
   const columns = Object.keys(first).filter((c) => !key.includes(c));
@@ -94,7 +99,9 @@ export async function upsertRows(tx: ReadTx | ReadDb, table: string, key: readon
       .onConflict((oc) =>
         columns.length === 0
           ? oc.columns(key).doNothing()
-          : oc.columns(key).doUpdateSet(Object.fromEntries(columns.map((c) => [c, sql.ref(`excluded.${c}`)]))),
+          : oc
+              .columns(key)
+              .doUpdateSet(Object.fromEntries(columns.map((c) => [c, sql.ref(`excluded.${c}`)]))),
       )
       .execute();
   }

@@ -5,7 +5,13 @@ import type { Projection, ProjectionContext, ReadDb, ReadTx } from '@kam/read-st
 import type { RecordedEvent } from '@kam/event-store';
 import { EntityTable } from '../common/entity-table';
 import { handledEvents, occurredAt, recordedAt } from '../common/events';
-import { REP_TEAM_EVENT_TYPES, createRepTeamsTable, repIdsOf, repTeamsTable, type RepTeamEvent } from '../common/rep-teams';
+import {
+  REP_TEAM_EVENT_TYPES,
+  createRepTeamsTable,
+  repIdsOf,
+  repTeamsTable,
+  type RepTeamEvent,
+} from '../common/rep-teams';
 import {
   fromBool,
   indexName,
@@ -167,11 +173,21 @@ export const dealsProjection: Projection = {
   async createTables(db: ReadDb, ctx: ProjectionContext): Promise<void> {
     const deals = ctx.table(DEALS_TABLE);
     const versions = ctx.table(DEAL_VERSIONS_TABLE);
-    await snapshotColumns(db.schema.createTable(deals).ifNotExists().addColumn('id', 'text', (c) => c.primaryKey()))
+    await snapshotColumns(
+      db.schema
+        .createTable(deals)
+        .ifNotExists()
+        .addColumn('id', 'text', (c) => c.primaryKey()),
+    )
       .addColumn('since', 'text', (c) => c.notNull())
       .addColumn('updated_at', 'text', (c) => c.notNull())
       .execute();
-    await snapshotColumns(db.schema.createTable(versions).ifNotExists().addColumn('deal_id', 'text', (c) => c.notNull()))
+    await snapshotColumns(
+      db.schema
+        .createTable(versions)
+        .ifNotExists()
+        .addColumn('deal_id', 'text', (c) => c.notNull()),
+    )
       .addColumn('valid_from', 'text', (c) => c.notNull())
       .addColumn('valid_to', 'text')
       .addPrimaryKeyConstraint(indexName(versions, 'pk'), ['deal_id', 'valid_from'])
@@ -215,7 +231,8 @@ export const dealsProjection: Projection = {
         repTeams.put(repId, { teamId });
         await deals.loadWhere(tx, { rep_id: repId, is_open: 1 });
         for (const [id, deal] of [...deals.entries()]) {
-          if (deal.repId === repId && deal.open && deal.teamId !== teamId) deals.put(id, { ...deal, teamId, updatedAt }, at);
+          if (deal.repId === repId && deal.open && deal.teamId !== teamId)
+            deals.put(id, { ...deal, teamId, updatedAt }, at);
         }
         continue;
       }
@@ -272,7 +289,8 @@ export const dealsProjection: Projection = {
           break;
         case 'CompetitorRecorded': {
           const name = event.data.competitor;
-          if (!deal.competitors.some((known) => sameCompetitor(known, name))) next.competitors = [...deal.competitors, name];
+          if (!deal.competitors.some((known) => sameCompetitor(known, name)))
+            next.competitors = [...deal.competitors, name];
           break;
         }
         case 'DealWon':

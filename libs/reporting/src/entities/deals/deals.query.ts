@@ -1,4 +1,12 @@
-import { BadUserInputError, DAY_MS, NotFoundError, assertNever, isCalendarDate, type DealStage, type SalesChannel } from '@kam/kernel';
+import {
+  BadUserInputError,
+  DAY_MS,
+  NotFoundError,
+  assertNever,
+  isCalendarDate,
+  type DealStage,
+  type SalesChannel,
+} from '@kam/kernel';
 import type { ConnectionShape, ReadScope } from '@kam/graphql';
 import type { ReadModelAccess } from '@kam/read-store';
 import { afterId, connectionOf, pageSize, type PageArgs } from '../common/paging';
@@ -25,7 +33,10 @@ export interface DealFilter {
 }
 
 /** The half-open instant range [from 00:00Z, day after `to` 00:00Z) of an inclusive date period. */
-export function periodRange(period: { from: string; to: string }, field: string): { start: string; end: string } {
+export function periodRange(
+  period: { from: string; to: string },
+  field: string,
+): { start: string; end: string } {
   if (!isCalendarDate(period.from) || !isCalendarDate(period.to) || period.from > period.to) {
     throw new BadUserInputError([{ field, message: 'A period needs calendar dates with from <= to' }]);
   }
@@ -64,7 +75,9 @@ export class DealsQuery {
   }
 
   private scoped(scope: ReadScope) {
-    const query = this.access.db.selectFrom(`${this.access.table(DEALS_PROJECTION, DEALS_TABLE)} as d`).selectAll('d');
+    const query = this.access.db
+      .selectFrom(`${this.access.table(DEALS_PROJECTION, DEALS_TABLE)} as d`)
+      .selectAll('d');
     const predicate = this.scopePredicate(scope, 'd');
     return predicate ? query.where(predicate) : query;
   }
@@ -93,13 +106,20 @@ export class DealsQuery {
     if (!version) throw new NotFoundError('Deal', id);
     const predicate = this.scopePredicate(scope, 'v');
     if (predicate) {
-      const visibleThen = await versions().where('v.valid_from', '=', version.valid_from).where(predicate).executeTakeFirst();
+      const visibleThen = await versions()
+        .where('v.valid_from', '=', version.valid_from)
+        .where(predicate)
+        .executeTakeFirst();
       if (!visibleThen && !(await this.visibleIds([id], scope)).has(id)) throw new NotFoundError('Deal', id);
     }
     return dealFromRow(version);
   }
 
-  async list(filter: DealFilter | null | undefined, page: PageArgs, scope: ReadScope): Promise<ConnectionShape<DealRow>> {
+  async list(
+    filter: DealFilter | null | undefined,
+    page: PageArgs,
+    scope: ReadScope,
+  ): Promise<ConnectionShape<DealRow>> {
     const size = pageSize(page.first);
     const after = afterId(page.after);
     let query = this.scoped(scope);
@@ -113,9 +133,13 @@ export class DealsQuery {
       const { start, end } = periodRange(filter.closedIn, 'filter.closedIn');
       query = query.where('d.closed_at', '>=', start).where('d.closed_at', '<', end);
     }
-    if (filter?.updatedSince != null) query = query.where('d.updated_at', '>=', isoInstant(filter.updatedSince));
+    if (filter?.updatedSince != null)
+      query = query.where('d.updated_at', '>=', isoInstant(filter.updatedSince));
     if (after !== undefined) query = query.where('d.id', '>', after);
-    const rows = await query.orderBy('d.id').limit(size + 1).execute();
+    const rows = await query
+      .orderBy('d.id')
+      .limit(size + 1)
+      .execute();
     return connectionOf(rows.map(dealFromRow), size, (d) => d);
   }
 

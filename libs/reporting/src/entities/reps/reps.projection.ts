@@ -124,8 +124,18 @@ export const repsProjection: Projection = {
         .addColumn('valid_to', 'text')
         .addPrimaryKeyConstraint(indexName(versions, 'pk'), ['rep_id', 'valid_from']),
     );
-    await db.schema.createIndex(indexName(reps, 'team')).ifNotExists().on(reps).columns(['team_id', 'id']).execute();
-    await db.schema.createIndex(indexName(reps, 'channel')).ifNotExists().on(reps).columns(['channel', 'id']).execute();
+    await db.schema
+      .createIndex(indexName(reps, 'team'))
+      .ifNotExists()
+      .on(reps)
+      .columns(['team_id', 'id'])
+      .execute();
+    await db.schema
+      .createIndex(indexName(reps, 'channel'))
+      .ifNotExists()
+      .on(reps)
+      .columns(['channel', 'id'])
+      .execute();
     // Team membership over time (who was in a team during a period).
     await db.schema
       .createIndex(indexName(versions, 'team'))
@@ -138,7 +148,10 @@ export const repsProjection: Projection = {
   async applyBatch(tx: ReadTx, batch: readonly RecordedEvent[], ctx: ProjectionContext): Promise<void> {
     const events = handledEvents<RepEvent>(batch, EVENT_TYPES);
     const reps = repsTable(ctx);
-    await reps.prefetch(tx, events.map((e) => e.data.repId));
+    await reps.prefetch(
+      tx,
+      events.map((e) => e.data.repId),
+    );
     for (const event of events) {
       const id = event.data.repId;
       const at = occurredAt(event);
@@ -147,7 +160,18 @@ export const repsProjection: Projection = {
         const { name, email, teamId, channel } = event.data;
         reps.put(
           id,
-          { id, name, email, teamId, channel, active: true, hiredAt: at, offboardedAt: null, revision: event.revision, updatedAt },
+          {
+            id,
+            name,
+            email,
+            teamId,
+            channel,
+            active: true,
+            hiredAt: at,
+            offboardedAt: null,
+            revision: event.revision,
+            updatedAt,
+          },
           at,
         );
         continue;

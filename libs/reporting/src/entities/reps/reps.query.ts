@@ -33,7 +33,9 @@ export class RepsQuery {
   constructor(private readonly access: ReadModelAccess) {}
 
   private scoped(scope: ReadScope) {
-    const query = this.access.db.selectFrom(`${this.access.table(REPS_PROJECTION, REPS_TABLE)} as r`).selectAll('r');
+    const query = this.access.db
+      .selectFrom(`${this.access.table(REPS_PROJECTION, REPS_TABLE)} as r`)
+      .selectAll('r');
     const predicate = repScope(scope, 'r');
     return predicate ? query.where(predicate) : query;
   }
@@ -60,7 +62,8 @@ export class RepsQuery {
       .executeTakeFirst();
     if (!version) throw new NotFoundError('Rep', id);
     const rep = repFromRow(version);
-    if (!this.visibleRow(rep, scope) && !(await this.visibleIds([id], scope)).has(id)) throw new NotFoundError('Rep', id);
+    if (!this.visibleRow(rep, scope) && !(await this.visibleIds([id], scope)).has(id))
+      throw new NotFoundError('Rep', id);
     return rep;
   }
 
@@ -77,7 +80,11 @@ export class RepsQuery {
     }
   }
 
-  async list(filter: RepFilter | null | undefined, page: PageArgs, scope: ReadScope): Promise<ConnectionShape<RepRow>> {
+  async list(
+    filter: RepFilter | null | undefined,
+    page: PageArgs,
+    scope: ReadScope,
+  ): Promise<ConnectionShape<RepRow>> {
     const size = pageSize(page.first);
     const after = afterId(page.after);
     let query = this.scoped(scope);
@@ -85,7 +92,10 @@ export class RepsQuery {
     if (filter?.channel != null) query = query.where('r.channel', '=', filter.channel);
     if (filter?.active != null) query = query.where('r.active', '=', fromBool(filter.active));
     if (after !== undefined) query = query.where('r.id', '>', after);
-    const rows = await query.orderBy('r.id').limit(size + 1).execute();
+    const rows = await query
+      .orderBy('r.id')
+      .limit(size + 1)
+      .execute();
     return connectionOf(rows.map(repFromRow), size, (r) => r);
   }
 
@@ -105,7 +115,11 @@ export class RepsQuery {
   async byTeams(teamIds: readonly string[], scope: ReadScope): Promise<Map<string, RepRow[]>> {
     const out = new Map<string, RepRow[]>(teamIds.map((id) => [id, []]));
     for (const chunk of chunks([...new Set(teamIds)], 500)) {
-      const rows = await this.scoped(scope).where('r.team_id', 'in', chunk).orderBy('r.name').orderBy('r.id').execute();
+      const rows = await this.scoped(scope)
+        .where('r.team_id', 'in', chunk)
+        .orderBy('r.name')
+        .orderBy('r.id')
+        .execute();
       for (const row of rows) {
         const rep = repFromRow(row);
         out.get(rep.teamId)?.push(rep);

@@ -9,7 +9,9 @@ import { indexName, toInt, toStr } from '../common/sql';
 export const TEAMS_PROJECTION = 'teams';
 export const TEAMS_TABLE = 'teams';
 
-const EVENT_TYPES = ['TeamFormed', 'TeamRenamed', 'TeamSupervisorChanged'] as const satisfies ReadonlyArray<TeamEvent['type']>;
+const EVENT_TYPES = ['TeamFormed', 'TeamRenamed', 'TeamSupervisorChanged'] as const satisfies ReadonlyArray<
+  TeamEvent['type']
+>;
 
 export interface TeamRow {
   id: string;
@@ -66,13 +68,21 @@ export const teamsProjection: Projection = {
       .addColumn('updated_at', 'text', (c) => c.notNull())
       .execute();
     // Supervisor → teams is how a SUPERVISOR's read scope is resolved.
-    await db.schema.createIndex(indexName(table, 'supervisor')).ifNotExists().on(table).column('supervisor_id').execute();
+    await db.schema
+      .createIndex(indexName(table, 'supervisor'))
+      .ifNotExists()
+      .on(table)
+      .column('supervisor_id')
+      .execute();
   },
 
   async applyBatch(tx: ReadTx, batch: readonly RecordedEvent[], ctx: ProjectionContext): Promise<void> {
     const events = handledEvents<TeamEvent>(batch, EVENT_TYPES);
     const teams = teamsTable(ctx);
-    await teams.prefetch(tx, events.map((e) => e.data.teamId));
+    await teams.prefetch(
+      tx,
+      events.map((e) => e.data.teamId),
+    );
     for (const event of events) {
       const id = event.data.teamId;
       const updatedAt = recordedAt(event);
@@ -94,7 +104,12 @@ export const teamsProjection: Projection = {
           teams.put(id, { ...team, name: event.data.name, revision: event.revision, updatedAt });
           break;
         case 'TeamSupervisorChanged':
-          teams.put(id, { ...team, supervisorId: event.data.supervisorId, revision: event.revision, updatedAt });
+          teams.put(id, {
+            ...team,
+            supervisorId: event.data.supervisorId,
+            revision: event.revision,
+            updatedAt,
+          });
           break;
         default:
           assertNever(event);

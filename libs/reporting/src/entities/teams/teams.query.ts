@@ -47,7 +47,9 @@ export class TeamsQuery {
 
   async visibleIds(ids: readonly string[], scope: ReadScope): Promise<Set<string>> {
     if (ids.length === 0) return new Set();
-    const rows = await this.scoped(scope).where('t.id', 'in', [...ids]).execute();
+    const rows = await this.scoped(scope)
+      .where('t.id', 'in', [...ids])
+      .execute();
     return new Set(rows.map((r) => String(r.id)));
   }
 }

@@ -60,7 +60,10 @@ export class TestReadDb implements ReadModelAccess {
   }
 
   /** Applies events to every projection, `batchSize` events per transaction, each projection getting only its types. */
-  async apply(events: readonly RecordedEvent[], options: { batchSize?: number; projections?: readonly Projection[] } = {}): Promise<void> {
+  async apply(
+    events: readonly RecordedEvent[],
+    options: { batchSize?: number; projections?: readonly Projection[] } = {},
+  ): Promise<void> {
     const size = options.batchSize ?? 1000;
     for (const projection of options.projections ?? ENTITY_PROJECTIONS) {
       const handled = new Set<string>(projection.eventTypes);
@@ -81,7 +84,8 @@ export class TestReadDb implements ReadModelAccess {
   async dispose(): Promise<void> {
     if (this.dialect === 'postgres') {
       for (const p of ENTITY_PROJECTIONS) {
-        for (const t of p.tables) await this.db.schema.dropTable(`${this.prefix}${t}`).ifExists().cascade().execute();
+        for (const t of p.tables)
+          await this.db.schema.dropTable(`${this.prefix}${t}`).ifExists().cascade().execute();
       }
     }
     await this.db.destroy();
@@ -116,7 +120,10 @@ export function postgresBackend(url = TEST_PG_URL): Backend {
     async open(options = {}) {
       const pool = new Pool({ connectionString: url, max: 4 });
       pool.on('error', () => undefined);
-      const db: ReadDb = new Kysely({ dialect: new PostgresDialect({ pool }), ...(options.log ? { log: options.log } : {}) });
+      const db: ReadDb = new Kysely({
+        dialect: new PostgresDialect({ pool }),
+        ...(options.log ? { log: options.log } : {}),
+      });
       return new TestReadDb(db, 'postgres', `t${RUN_ID}_${++counter}_`);
     },
   };
@@ -127,7 +134,10 @@ export function availableBackends(): Backend[] {
   const backends = [sqliteBackend()];
   const reason = postgresUnavailableReason();
   if (reason === null) backends.push(postgresBackend());
-  else console.warn(`PostgreSQL entity read-model tests are not declared: ${TEST_PG_URL} is unreachable (${reason})`);
+  else
+    console.warn(
+      `PostgreSQL entity read-model tests are not declared: ${TEST_PG_URL} is unreachable (${reason})`,
+    );
   return backends;
 }
 
@@ -155,7 +165,14 @@ export class Story {
           id: randomUUID(),
           type,
           data,
-          metadata: { commandId, correlationId: commandId, causationId: commandId, actor, occurredAt, schemaVersion: 1 },
+          metadata: {
+            commandId,
+            correlationId: commandId,
+            causationId: commandId,
+            actor,
+            occurredAt,
+            schemaVersion: 1,
+          },
         },
       ],
       'any',

@@ -46,8 +46,20 @@ export const SESSION_2 = id('sess', 2);
  */
 export async function tellStory(story: Story): Promise<void> {
   const e = story.emit.bind(story);
-  await e('team', TEAM_A, 'TeamFormed', { teamId: TEAM_A, name: 'Alpha', supervisorId: 'sup-a' }, T.teamsFormed);
-  await e('team', TEAM_B, 'TeamFormed', { teamId: TEAM_B, name: 'Beta', supervisorId: 'sup-b' }, T.teamsFormed);
+  await e(
+    'team',
+    TEAM_A,
+    'TeamFormed',
+    { teamId: TEAM_A, name: 'Alpha', supervisorId: 'sup-a' },
+    T.teamsFormed,
+  );
+  await e(
+    'team',
+    TEAM_B,
+    'TeamFormed',
+    { teamId: TEAM_B, name: 'Beta', supervisorId: 'sup-b' },
+    T.teamsFormed,
+  );
   await e('team', TEAM_B, 'TeamRenamed', { teamId: TEAM_B, name: 'Bravo' }, T.hired);
   await e(
     'team',
@@ -58,7 +70,13 @@ export async function tellStory(story: Story): Promise<void> {
   );
 
   const hire = (repId: string, name: string, teamId: string, channel: string) =>
-    e('rep', repId, 'RepHired', { repId, name, email: `${name.toLowerCase()}@example.com`, teamId, channel }, T.hired);
+    e(
+      'rep',
+      repId,
+      'RepHired',
+      { repId, name, email: `${name.toLowerCase()}@example.com`, teamId, channel },
+      T.hired,
+    );
   await hire(REP_1, 'Anna', TEAM_A, 'FIELD');
   await hire(REP_2, 'Bartek', TEAM_A, 'INSIDE');
   await hire(REP_3, 'Celina', TEAM_B, 'ONLINE');
@@ -86,12 +104,28 @@ export async function tellStory(story: Story): Promise<void> {
     T.accounts,
   );
 
-  const open = (dealId: string, accountId: string, repId: string, title: string, valueMinor: number, channel: string) =>
+  const open = (
+    dealId: string,
+    accountId: string,
+    repId: string,
+    title: string,
+    valueMinor: number,
+    channel: string,
+  ) =>
     e(
       'deal',
       dealId,
       'DealOpened',
-      { dealId, accountId, repId, title, valueMinor, channel, expectedCloseDate: '2026-06-30', stage: 'PROSPECTING' },
+      {
+        dealId,
+        accountId,
+        repId,
+        title,
+        valueMinor,
+        channel,
+        expectedCloseDate: '2026-06-30',
+        stage: 'PROSPECTING',
+      },
       T.opened,
     );
   await open(DEAL_1, ACC_1, REP_1, 'Big rollout', 1_000_000, 'FIELD');
@@ -99,35 +133,97 @@ export async function tellStory(story: Story): Promise<void> {
   await open(DEAL_3, ACC_2, REP_3, 'Renewal', 200_000, 'ONLINE');
   await open(DEAL_4, ACC_3, REP_2, 'Upsell', 70_000, 'INSIDE');
 
-  await e('deal', DEAL_1, 'DealStageChanged', { dealId: DEAL_1, fromStage: 'PROSPECTING', stage: 'QUALIFICATION' }, T.revised);
-  await e('deal', DEAL_1, 'DealValueRevised', { dealId: DEAL_1, fromValueMinor: 1_000_000, valueMinor: 1_200_000, reason: null }, T.revised);
+  await e(
+    'deal',
+    DEAL_1,
+    'DealStageChanged',
+    { dealId: DEAL_1, fromStage: 'PROSPECTING', stage: 'QUALIFICATION' },
+    T.revised,
+  );
+  await e(
+    'deal',
+    DEAL_1,
+    'DealValueRevised',
+    { dealId: DEAL_1, fromValueMinor: 1_000_000, valueMinor: 1_200_000, reason: null },
+    T.revised,
+  );
   await e('deal', DEAL_1, 'CompetitorRecorded', { dealId: DEAL_1, competitor: 'Rival' }, T.revised);
-  await e('deal', DEAL_1, 'DealRescheduled', { dealId: DEAL_1, fromExpectedCloseDate: '2026-06-30', expectedCloseDate: '2026-09-30' }, T.revised);
+  await e(
+    'deal',
+    DEAL_1,
+    'DealRescheduled',
+    { dealId: DEAL_1, fromExpectedCloseDate: '2026-06-30', expectedCloseDate: '2026-09-30' },
+    T.revised,
+  );
 
-  await e('rep', REP_1, 'RepChannelChanged', { repId: REP_1, fromChannel: 'FIELD', channel: 'PARTNER', reason: 'reorg' }, T.channelChanged);
-  await e('deal', DEAL_1, 'DealChannelChanged', { dealId: DEAL_1, fromChannel: 'FIELD', channel: 'PARTNER' }, T.channelChanged);
+  await e(
+    'rep',
+    REP_1,
+    'RepChannelChanged',
+    { repId: REP_1, fromChannel: 'FIELD', channel: 'PARTNER', reason: 'reorg' },
+    T.channelChanged,
+  );
+  await e(
+    'deal',
+    DEAL_1,
+    'DealChannelChanged',
+    { dealId: DEAL_1, fromChannel: 'FIELD', channel: 'PARTNER' },
+    T.channelChanged,
+  );
 
-  await e('deal', DEAL_2, 'DealWon', { dealId: DEAL_2, fromStage: 'PROSPECTING', wonValueMinor: 45_000, contractNumber: 'C-1' }, T.won);
+  await e(
+    'deal',
+    DEAL_2,
+    'DealWon',
+    { dealId: DEAL_2, fromStage: 'PROSPECTING', wonValueMinor: 45_000, contractNumber: 'C-1' },
+    T.won,
+  );
 
-  await e('rep', REP_1, 'RepTransferred', { repId: REP_1, fromTeamId: TEAM_A, teamId: TEAM_B }, T.transferred);
+  await e(
+    'rep',
+    REP_1,
+    'RepTransferred',
+    { repId: REP_1, fromTeamId: TEAM_A, teamId: TEAM_B },
+    T.transferred,
+  );
 
-  await e('deal', DEAL_2, 'FulfilmentRecorded', { dealId: DEAL_2, amountMinor: 20_000, cumulativeMinor: 20_000, note: null }, T.fulfilled);
-  await e('deal', DEAL_2, 'FulfilmentRecorded', { dealId: DEAL_2, amountMinor: 25_000, cumulativeMinor: 45_000, note: 'rest' }, T.fulfilled);
+  await e(
+    'deal',
+    DEAL_2,
+    'FulfilmentRecorded',
+    { dealId: DEAL_2, amountMinor: 20_000, cumulativeMinor: 20_000, note: null },
+    T.fulfilled,
+  );
+  await e(
+    'deal',
+    DEAL_2,
+    'FulfilmentRecorded',
+    { dealId: DEAL_2, amountMinor: 25_000, cumulativeMinor: 45_000, note: 'rest' },
+    T.fulfilled,
+  );
 
   await e('deal', DEAL_3, 'CompetitorRecorded', { dealId: DEAL_3, competitor: 'Rival' }, T.lost);
   await e(
     'deal',
     DEAL_3,
     'DealLost',
-    { dealId: DEAL_3, fromStage: 'PROSPECTING', reason: 'COMPETITOR', competitor: 'Rival', valueMinor: 200_000 },
+    {
+      dealId: DEAL_3,
+      fromStage: 'PROSPECTING',
+      reason: 'COMPETITOR',
+      competitor: 'Rival',
+      valueMinor: 200_000,
+    },
     T.lost,
   );
 
   await e('deal', DEAL_4, 'DealReassigned', { dealId: DEAL_4, fromRepId: REP_2, repId: REP_3 }, T.reassigned);
   await e('rep', REP_2, 'RepOffboarded', { repId: REP_2, reassignOpenDealsTo: REP_3 }, T.offboarded);
 
-  const s1 = (type: 'RepEnrolled' | 'AttendanceRecorded' | 'TrainingCompleted', data: Record<string, unknown>) =>
-    e('training', SESSION_1, type, { sessionId: SESSION_1, ...data }, T.training);
+  const s1 = (
+    type: 'RepEnrolled' | 'AttendanceRecorded' | 'TrainingCompleted',
+    data: Record<string, unknown>,
+  ) => e('training', SESSION_1, type, { sessionId: SESSION_1, ...data }, T.training);
   await e(
     'training',
     SESSION_1,
@@ -161,5 +257,11 @@ export async function tellStory(story: Story): Promise<void> {
     T.opened,
   );
   await e('training', SESSION_2, 'RepEnrolled', { sessionId: SESSION_2, repId: REP_3 }, T.training);
-  await e('training', SESSION_2, 'TrainingCancelled', { sessionId: SESSION_2, reason: 'trainer ill' }, T.training);
+  await e(
+    'training',
+    SESSION_2,
+    'TrainingCancelled',
+    { sessionId: SESSION_2, reason: 'trainer ill' },
+    T.training,
+  );
 }

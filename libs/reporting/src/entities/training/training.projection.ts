@@ -4,7 +4,12 @@ import type { Projection, ProjectionContext, ReadDb, ReadTx } from '@kam/read-st
 import type { RecordedEvent } from '@kam/event-store';
 import { EntityTable } from '../common/entity-table';
 import { handledEvents, occurredAt, recordedAt } from '../common/events';
-import { REP_TEAM_EVENT_TYPES, createRepTeamsTable, repTeamsTable, type RepTeamEvent } from '../common/rep-teams';
+import {
+  REP_TEAM_EVENT_TYPES,
+  createRepTeamsTable,
+  repTeamsTable,
+  type RepTeamEvent,
+} from '../common/rep-teams';
 import {
   chunks,
   fromBool,
@@ -156,7 +161,8 @@ export const trainingProjection: Projection = {
     const sessions = sessionsTable(ctx);
     const repTeams = repTeamsTable(ctx.table(TRAINING_REP_TEAMS_TABLE));
     const sessionIds: string[] = [];
-    for (const e of events) if (e.type !== 'RepHired' && e.type !== 'RepTransferred') sessionIds.push(e.data.sessionId);
+    for (const e of events)
+      if (e.type !== 'RepHired' && e.type !== 'RepTransferred') sessionIds.push(e.data.sessionId);
     await sessions.prefetch(tx, sessionIds);
 
     for (const event of events) {

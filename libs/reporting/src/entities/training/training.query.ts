@@ -43,7 +43,13 @@ export class TrainingSessionsQuery {
         return anyOf(
           eq('s.trainer_id', scope.trainerId),
           this.enrolled(
-            inSubquery('e.rep_id', this.table(TRAINING_REP_TEAMS_TABLE), 'rt', 'rep_id', isIn('rt.team_id', scope.teamIds)),
+            inSubquery(
+              'e.rep_id',
+              this.table(TRAINING_REP_TEAMS_TABLE),
+              'rt',
+              'rep_id',
+              isIn('rt.team_id', scope.teamIds),
+            ),
           ),
         );
       case 'rep':
@@ -78,14 +84,18 @@ export class TrainingSessionsQuery {
     if (filter?.trainerId != null) query = query.where('s.trainer_id', '=', filter.trainerId);
     if (filter?.repId != null) query = query.where(this.enrolled(eq('e.rep_id', filter.repId)));
     if (after !== undefined) query = query.where('s.id', '>', after);
-    const rows = await query.orderBy('s.id').limit(size + 1).execute();
+    const rows = await query
+      .orderBy('s.id')
+      .limit(size + 1)
+      .execute();
     return connectionOf(rows.map(trainingFromRow), size, (s) => s);
   }
 
   async visibleIds(ids: readonly string[], scope: ReadScope): Promise<Set<string>> {
     const out = new Set<string>();
     for (const chunk of chunks([...new Set(ids)], 500)) {
-      for (const row of await this.scoped(scope).where('s.id', 'in', chunk).execute()) out.add(String(row.id));
+      for (const row of await this.scoped(scope).where('s.id', 'in', chunk).execute())
+        out.add(String(row.id));
     }
     return out;
   }
