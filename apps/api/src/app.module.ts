@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { GraphQLModule } from '@nestjs/graphql';
 import { MercuriusDriver, type MercuriusDriverConfig } from '@nestjs/mercurius';
@@ -16,6 +16,7 @@ import { HealthController } from './health/health.controller';
 import { MeResolver } from './me/me.resolver';
 import { WritePolicy } from './authorization/write-policy';
 import { WritePolicyGuard } from './authorization/write-policy.guard';
+import { PassThroughGqlFilter } from './graphql/pass-through.filter';
 import { InfrastructureModule } from './infrastructure/infrastructure.module';
 import { contextModules } from './contexts';
 
@@ -70,6 +71,7 @@ export class AppModule {
         { provide: APP_PIPE, useFactory: inputValidationPipe },
         WritePolicy,
         { provide: APP_GUARD, useClass: WritePolicyGuard },
+        { provide: APP_FILTER, useClass: PassThroughGqlFilter },
         MeResolver,
       ],
     };
