@@ -14,7 +14,7 @@ describe('GraphQL over HTTP specification (graphql-http audit)', () => {
     const token = await app.tokenFor('ADMIN', 'audit');
     const results = await auditServer({
       url: `${app.url}/graphql`,
-      fetchFn: (input: RequestInfo | URL, init?: RequestInit) =>
+      fetchFn: (input: string | URL | Request, init?: RequestInit) =>
         fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), authorization: `Bearer ${token}` } }),
     });
     const failures = results.filter((r) => r.status === 'error').map((r) => `${r.id} ${r.name}: ${(r as { reason?: string }).reason}`);
@@ -34,8 +34,8 @@ describe('GraphQL over HTTP specification (graphql-http audit)', () => {
     });
     expect(response.status).toBe(400);
     expect(response.headers.get('content-type')).toContain('application/graphql-response+json');
-    const body = await response.json();
+    const body = (await response.json()) as { data?: unknown; errors: Array<{ extensions: { code: string } }> };
     expect(body.data).toBeUndefined();
-    expect(body.errors[0].extensions.code).toBe('GRAPHQL_PARSE_FAILED');
+    expect(body.errors[0]!.extensions.code).toBe('GRAPHQL_PARSE_FAILED');
   });
 });

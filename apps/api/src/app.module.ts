@@ -5,6 +5,8 @@ import { GraphQLModule } from '@nestjs/graphql';
 import { MercuriusDriver, type MercuriusDriverConfig } from '@nestjs/mercurius';
 import type { GraphQLError } from 'graphql';
 import type { EventStore } from '@kam/event-store';
+import type { ReadStore } from '@kam/read-store';
+import { EntitiesModule, ReportsModule, TeamsQuery } from '@kam/reporting';
 import type { AppConfig } from './config/config';
 import { buildContext, type AuthenticatedContext } from './graphql/context';
 import { ReadModelScopeResolver } from './graphql/scope-resolver';
@@ -18,17 +20,21 @@ import { WritePolicy } from './authorization/write-policy';
 import { WritePolicyGuard } from './authorization/write-policy.guard';
 import { PassThroughGqlFilter } from './graphql/pass-through.filter';
 import { InfrastructureModule } from './infrastructure/infrastructure.module';
+import { MetricsController } from './metrics/metrics.controller';
+import { ReadSideModule } from './read-side/read-side.module';
 import { contextModules } from './contexts';
 
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig, store: EventStore, jwtSecret: string): DynamicModule {
-    const scopes = new ReadModelScopeResolver();
+  static forRoot(config: AppConfig, store: EventStore, readStore: ReadStore, jwtSecret: string): DynamicModule {
+    const teams = new TeamsQuery(readStore);
+    const scopes = new ReadModelScopeResolver((sub) => teams.supervisedBy(sub));
     return {
       module: AppModule,
       imports: [
         CqrsModule.forRoot(),
         InfrastructureModule.forRoot(config, store),
+        ReadSideModule.forRoot(config, store, readStore),
         GraphQLModule.forRoot<MercuriusDriverConfig>({
           driver: MercuriusDriver,
           autoSchemaFile: true,
@@ -65,8 +71,10 @@ export class AppModule {
           },
         }),
         ...contextModules(),
+        EntitiesModule,
+        ReportsModule,
       ],
-      controllers: [HealthController],
+      controllers: [HealthController, MetricsController],
       providers: [
         { provide: APP_PIPE, useFactory: inputValidationPipe },
         WritePolicy,

@@ -10,6 +10,7 @@ import { AppModule } from './app.module';
 import { registerGraphqlHttpCompliance } from './graphql/http-compliance';
 import type { AppConfig } from './config/config';
 import { openEventStore } from './infrastructure/infrastructure.module';
+import { openConfiguredReadStore } from './read-side/read-side.module';
 
 const LOG_LEVELS: Record<string, LogLevel[]> = {
   silent: [],
@@ -22,9 +23,10 @@ const LOG_LEVELS: Record<string, LogLevel[]> = {
 /** Builds the API application (not listening yet): used by main.ts and by the e2e tests. */
 export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
   const store = await openEventStore(config);
+  const readStore = await openConfiguredReadStore(config);
   const jwtSecret = resolveJwtSecret({ configured: config.jwtSecret, dataDir: config.dataDir, production: config.production });
   const adapter = new FastifyAdapter({ bodyLimit: 1_048_576, trustProxy: false });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, store, jwtSecret), adapter, {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, store, readStore, jwtSecret), adapter, {
     logger: LOG_LEVELS[config.logLevel] ?? LOG_LEVELS.info,
     abortOnError: false,
   });

@@ -45,6 +45,17 @@ export class TeamsQuery {
     return rows.map(teamFromRow);
   }
 
+  /** Ids of the teams whose supervisor is `supervisorId` (a SUPERVISOR's read scope). */
+  async supervisedBy(supervisorId: string): Promise<string[]> {
+    const rows = await this.access.db
+      .selectFrom(this.table())
+      .select('t.id')
+      .where('t.supervisor_id', '=', supervisorId)
+      .orderBy('t.id')
+      .execute();
+    return rows.map((r) => String(r.id));
+  }
+
   async visibleIds(ids: readonly string[], scope: ReadScope): Promise<Set<string>> {
     if (ids.length === 0) return new Set();
     const rows = await this.scoped(scope)
