@@ -4,7 +4,7 @@ import type { Projection, ProjectionContext, ReadDb, ReadTx } from '@kam/read-st
 import { dealIdsOf, handled } from '../kpis/common/events';
 import { applyOrgEvent, createOrgTables, ORG_EVENT_TYPES, type OrgTables } from '../kpis/common/membership';
 import { RowCache } from '../kpis/common/row-cache';
-import { indexName, num, str } from '../kpis/common/sql';
+import { chunks, indexName, num, str } from '../kpis/common/sql';
 import { OPEN_END } from '../kpis/common/time';
 
 /**
@@ -86,22 +86,39 @@ export const funnelProjection: Projection = {
     );
     await deals.prefetch(tx, dealIdsOf(events));
 
-    const enter = (dealId: string, seq: number, stage: OpenDealStage, repId: string, at: number) =>
-      tx
-        .insertInto(stays)
-        .values({ deal_id: dealId, seq, stage, stage_rank: stageRank(stage), rep_id: repId, entered_at: at, left_at: OPEN_END, advanced: 0 })
-        .execute();
-    const leave = (dealId: string, seq: number, at: number) =>
-      tx.updateTable(stays).set({ left_at: at }).where('deal_id', '=', dealId).where('seq', '=', seq).execute();
+    // Stays are folded in memory and written once per batch: per deal touched, at most one UPDATE
+    // closing its stored open stay and one marking its stored stays advanced; new stays go in
+    // multi-row inserts.
+    interface Stay {
+      dealId: string;
+      seq: number;
+      stage: OpenDealStage;
+      repId: string;
+      enteredAt: number;
+      leftAt: number;
+      advanced: boolean;
+    }
+    const fresh = new Map<string, Stay[]>();
+    const storedCloses = new Map<string, { seq: number; at: number }>();
+    /** Highest stage rank each deal reached in the batch (stored stays below it advanced). */
+    const reachedRank = new Map<string, number>();
+
+    const enter = (dealId: string, seq: number, stage: OpenDealStage, repId: string, at: number) => {
+      const list = fresh.get(dealId) ?? [];
+      list.push({ dealId, seq, stage, repId, enteredAt: at, leftAt: OPEN_END, advanced: false });
+      fresh.set(dealId, list);
+    };
+    const leave = (dealId: string, seq: number, at: number) => {
+      const stay = fresh.get(dealId)?.find((s) => s.seq === seq);
+      if (stay) stay.leftAt = at;
+      else storedCloses.set(dealId, { seq, at });
+    };
     /** The deal reached `stage`: every earlier stay in a lower stage advanced. */
-    const reached = (dealId: string, stage: DealStage) =>
-      tx
-        .updateTable(stays)
-        .set({ advanced: 1 })
-        .where('deal_id', '=', dealId)
-        .where('stage_rank', '<', stageRank(stage))
-        .where('advanced', '=', 0)
-        .execute();
+    const reached = (dealId: string, stage: DealStage) => {
+      const rank = stageRank(stage);
+      for (const stay of fresh.get(dealId) ?? []) if (stageRank(stay.stage) < rank) stay.advanced = true;
+      reachedRank.set(dealId, Math.max(rank, reachedRank.get(dealId) ?? -1));
+    };
 
     for (const raw of events) {
       const event = handled(raw, EVENT_TYPES);
@@ -114,7 +131,7 @@ export const funnelProjection: Projection = {
           await applyOrgEvent(tx, org, event);
           break;
         case 'DealOpened':
-          await enter(event.data.dealId, 1, 'PROSPECTING', event.data.repId, event.at);
+          enter(event.data.dealId, 1, 'PROSPECTING', event.data.repId, event.at);
           deals.set(event.data.dealId, { repId: event.data.repId, seq: 1, closed: false });
           break;
         default: {
@@ -126,15 +143,15 @@ export const funnelProjection: Projection = {
               deals.set(event.data.dealId, { ...deal, repId: event.data.repId });
               break;
             case 'DealStageChanged':
-              await leave(event.data.dealId, deal.seq, event.at);
-              await enter(event.data.dealId, deal.seq + 1, event.data.stage, deal.repId, event.at);
-              await reached(event.data.dealId, event.data.stage);
+              leave(event.data.dealId, deal.seq, event.at);
+              enter(event.data.dealId, deal.seq + 1, event.data.stage, deal.repId, event.at);
+              reached(event.data.dealId, event.data.stage);
               deals.set(event.data.dealId, { ...deal, seq: deal.seq + 1 });
               break;
             case 'DealWon':
             case 'DealLost':
-              await leave(event.data.dealId, deal.seq, event.at);
-              if (event.type === 'DealWon') await reached(event.data.dealId, 'WON');
+              leave(event.data.dealId, deal.seq, event.at);
+              if (event.type === 'DealWon') reached(event.data.dealId, 'WON');
               deals.set(event.data.dealId, { ...deal, closed: true });
               break;
             default:
@@ -144,5 +161,28 @@ export const funnelProjection: Projection = {
       }
     }
     await deals.flush(tx);
+    for (const [dealId, close] of storedCloses) {
+      await tx.updateTable(stays).set({ left_at: close.at }).where('deal_id', '=', dealId).where('seq', '=', close.seq).execute();
+    }
+    for (const [dealId, rank] of reachedRank) {
+      await tx
+        .updateTable(stays)
+        .set({ advanced: 1 })
+        .where('deal_id', '=', dealId)
+        .where('stage_rank', '<', rank)
+        .where('advanced', '=', 0)
+        .execute();
+    }
+    const rows = [...fresh.values()].flat().map((s) => ({
+      deal_id: s.dealId,
+      seq: s.seq,
+      stage: s.stage,
+      stage_rank: stageRank(s.stage),
+      rep_id: s.repId,
+      entered_at: s.enteredAt,
+      left_at: s.leftAt,
+      advanced: s.advanced ? 1 : 0,
+    }));
+    for (const chunk of chunks(rows)) await tx.insertInto(stays).values(chunk).execute();
   },
 };

@@ -7,7 +7,7 @@ import { MercuriusDriver, type MercuriusDriverConfig } from '@nestjs/mercurius';
 import { GraphQLNonNull, isObjectType, type GraphQLError, type GraphQLSchema } from 'graphql';
 import { BadUserInputError, KamError } from '@kam/kernel';
 import { DateScalar, DateTimeScalar, MoneyScalar, type ReadScope } from '@kam/graphql';
-import { EVENT_STORE } from '@kam/event-store';
+import { EVENT_STORE, openSqliteEventStore, type EventStore } from '@kam/event-store';
 import { EntitiesModule } from '../entities/entities.module';
 import { ENTITY_PROJECTIONS } from '../entities/entity-projections';
 import { READ_FRESHNESS, READ_MODEL_ACCESS, type ReadFreshness } from '../feed/read-freshness';
@@ -51,6 +51,7 @@ describe.each([
 ])('report queries over GraphQL $label', ({ entities }) => {
   let rdb: ReportDb;
   let app: NestFastifyApplication;
+  let store: EventStore;
   const waited: Array<string | null | undefined> = [];
 
   async function gql(query: string, variables: Record<string, unknown> = {}, scope?: ReadScope) {
@@ -65,6 +66,8 @@ describe.each([
 
   beforeAll(async () => {
     rdb = await sqliteBackend.open();
+    // The entities module reads the log (change feed, live events); no report query does.
+    store = await openSqliteEventStore({ file: ':memory:' });
     await project(rdb, entities ? [...REPORT_PROJECTIONS, ...ENTITY_PROJECTIONS] : REPORT_PROJECTIONS, scenario().events);
     const freshness: ReadFreshness = {
       waitFor: async (position) => {
@@ -76,8 +79,7 @@ describe.each([
       providers: [
         { provide: READ_MODEL_ACCESS, useValue: rdb.access },
         { provide: READ_FRESHNESS, useValue: freshness },
-        // The entities' change feed reads the log; no report query does.
-        { provide: EVENT_STORE, useValue: {} },
+        { provide: EVENT_STORE, useValue: store },
       ],
       exports: [READ_MODEL_ACCESS, READ_FRESHNESS, EVENT_STORE],
     })
@@ -127,6 +129,7 @@ describe.each([
 
   afterAll(async () => {
     await app?.close();
+    await store?.close();
     await rdb?.dispose();
   });
 

@@ -1,17 +1,22 @@
-import { assertNever, OPEN_DEAL_STAGES, type OpenDealStage } from '@kam/kernel';
+import { assertNever, type OpenDealStage } from '@kam/kernel';
 import type { RecordedEvent } from '@kam/event-store';
 import type { Projection, ProjectionContext, ReadDb, ReadTx } from '@kam/read-store';
 import { dealIdsOf, handled } from '../kpis/common/events';
 import { applyOrgEvent, createOrgTables, ORG_EVENT_TYPES, type OrgTables } from '../kpis/common/membership';
 import { RowCache } from '../kpis/common/row-cache';
-import { indexName, num, str } from '../kpis/common/sql';
-import { OPEN_END } from '../kpis/common/time';
+import { indexName, num, str, upsertRows, type Row } from '../kpis/common/sql';
+import { epochDay, monthIndexOfDay } from '../kpis/common/time';
 
 /**
- * Open pipeline as it stood at any instant: every open deal's state (owner, stage, value) as
- * intervals by business time, so `pipeline(asOf)` sees the values of asOf (a later
- * DealValueRevised does not leak) and the owner of asOf; the owner's team at asOf comes from the
+ * Open pipeline as it stood at any instant, so `pipeline(asOf)` sees the stage, value and owner of
+ * asOf (a later DealValueRevised does not leak); the owner's team at asOf comes from the
  * membership intervals at query time.
+ *
+ * - `deals`: each deal's current state and since when it holds (`since`); an open deal's current
+ *   state is its open interval [since, ∞).
+ * - `history`: every ended state interval [valid_from, valid_to), filed under each calendar month
+ *   it overlaps. "Open at t" then reads the rep's open deals plus the history rows of t's month:
+ *   the deals open around t, never the whole history before or after t.
  */
 export const PIPELINE_PROJECTION_NAME = 'report-pipeline';
 
@@ -19,7 +24,7 @@ export const PIPELINE_TABLES = {
   teams: 'rpt_pipe_teams',
   members: 'rpt_pipe_members',
   deals: 'rpt_pipe_deals',
-  intervals: 'rpt_pipe_intervals',
+  history: 'rpt_pipe_history',
 } as const;
 
 const EVENT_TYPES = [
@@ -34,9 +39,10 @@ const EVENT_TYPES = [
 
 interface DealRow {
   repId: string;
-  stage: OpenDealStage | 'CLOSED';
+  /** The open stage, or null once the deal is won or lost. */
+  stage: OpenDealStage | null;
   valueMinor: number;
-  /** valid_from of the open interval. */
+  /** Business time since when this state holds. */
   since: number;
 }
 
@@ -58,57 +64,61 @@ export const pipelineProjection: Projection = {
       .ifNotExists()
       .addColumn('deal_id', 'text', (c) => c.primaryKey())
       .addColumn('rep_id', 'text', (c) => c.notNull())
-      .addColumn('stage', 'text', (c) => c.notNull())
+      .addColumn('is_open', 'integer', (c) => c.notNull())
+      .addColumn('stage', 'text')
       .addColumn('value_minor', 'bigint', (c) => c.notNull())
       .addColumn('since', 'bigint', (c) => c.notNull())
       .execute();
-    const intervals = ctx.table(PIPELINE_TABLES.intervals);
+    await db.schema.createIndex(indexName(deals, 'open')).ifNotExists().on(deals).columns(['rep_id', 'is_open', 'since']).execute();
+    const history = ctx.table(PIPELINE_TABLES.history);
     await db.schema
-      .createTable(intervals)
+      .createTable(history)
       .ifNotExists()
+      .addColumn('rep_id', 'text', (c) => c.notNull())
+      .addColumn('month', 'integer', (c) => c.notNull())
       .addColumn('deal_id', 'text', (c) => c.notNull())
       .addColumn('valid_from', 'bigint', (c) => c.notNull())
       .addColumn('valid_to', 'bigint', (c) => c.notNull())
-      .addColumn('rep_id', 'text', (c) => c.notNull())
       .addColumn('stage', 'text', (c) => c.notNull())
       .addColumn('value_minor', 'bigint', (c) => c.notNull())
-      .addPrimaryKeyConstraint(indexName(intervals, 'pk'), ['deal_id', 'valid_from'])
-      .execute();
-    // "Open at t" is valid_from <= t < valid_to: per owner, the intervals still open after t are
-    // the few deals open now plus those that changed since t.
-    await db.schema
-      .createIndex(indexName(intervals, 'rep_to'))
-      .ifNotExists()
-      .on(intervals)
-      .columns(['rep_id', 'valid_to', 'valid_from'])
+      .addPrimaryKeyConstraint(indexName(history, 'pk'), ['rep_id', 'month', 'deal_id', 'valid_from'])
       .execute();
   },
 
   async applyBatch(tx: ReadTx, events: readonly RecordedEvent[], ctx: ProjectionContext): Promise<void> {
     const org = pipelineOrgTables((l) => ctx.table(l));
-    const intervals = ctx.table(PIPELINE_TABLES.intervals);
     const deals = new RowCache<DealRow>(
       ctx.table(PIPELINE_TABLES.deals),
       'deal_id',
-      (r) => ({ repId: str(r.rep_id), stage: str(r.stage) as DealRow['stage'], valueMinor: num(r.value_minor), since: num(r.since) }),
-      (s) => ({ rep_id: s.repId, stage: s.stage, value_minor: s.valueMinor, since: s.since }),
+      (r) => ({
+        repId: str(r.rep_id),
+        stage: num(r.is_open) === 1 ? (str(r.stage) as OpenDealStage) : null,
+        valueMinor: num(r.value_minor),
+        since: num(r.since),
+      }),
+      (s) => ({ rep_id: s.repId, is_open: s.stage === null ? 0 : 1, stage: s.stage, value_minor: s.valueMinor, since: s.since }),
     );
     await deals.prefetch(tx, dealIdsOf(events));
+    const ended: Row[] = [];
 
-    /** Ends the deal's open interval at `at` and, if it is still open, starts the next one there. */
+    /** The deal's state changes at `at`: the state it leaves becomes history. */
     const change = async (dealId: string, at: number, next: DealRow): Promise<void> => {
       const previous = await deals.get(tx, dealId);
-      if (previous && previous.stage !== 'CLOSED') {
-        await tx.updateTable(intervals).set({ valid_to: at }).where('deal_id', '=', dealId).where('valid_from', '=', previous.since).execute();
-      }
+      // A deal stream's business time never goes back; a change at the same instant replaces the state.
       const since = Math.max(at, previous?.since ?? at);
-      if (next.stage !== 'CLOSED') {
-        const row = { rep_id: next.repId, stage: next.stage, value_minor: next.valueMinor, valid_to: OPEN_END };
-        await tx
-          .insertInto(intervals)
-          .values({ deal_id: dealId, valid_from: since, ...row })
-          .onConflict((oc) => oc.columns(['deal_id', 'valid_from']).doUpdateSet(row))
-          .execute();
+      if (previous && previous.stage !== null && since > previous.since) {
+        const lastMonth = monthIndexOfDay(epochDay(since - 1));
+        for (let month = monthIndexOfDay(epochDay(previous.since)); month <= lastMonth; month++) {
+          ended.push({
+            rep_id: previous.repId,
+            month,
+            deal_id: dealId,
+            valid_from: previous.since,
+            valid_to: since,
+            stage: previous.stage,
+            value_minor: previous.valueMinor,
+          });
+        }
       }
       deals.set(dealId, { ...next, since });
     };
@@ -128,7 +138,7 @@ export const pipelineProjection: Projection = {
           break;
         default: {
           const deal = await deals.get(tx, event.data.dealId);
-          if (!deal || deal.stage === 'CLOSED') break; // unknown or closed deal: nothing open changes
+          if (!deal || deal.stage === null) break; // unknown or closed deal: nothing open changes
           switch (event.type) {
             case 'DealStageChanged':
               await change(event.data.dealId, event.at, { ...deal, stage: event.data.stage });
@@ -141,7 +151,7 @@ export const pipelineProjection: Projection = {
               break;
             case 'DealWon':
             case 'DealLost':
-              await change(event.data.dealId, event.at, { ...deal, stage: 'CLOSED' });
+              await change(event.data.dealId, event.at, { ...deal, stage: null });
               break;
             default:
               assertNever(event);
@@ -150,7 +160,7 @@ export const pipelineProjection: Projection = {
       }
     }
     await deals.flush(tx);
+    const history = ctx.table(PIPELINE_TABLES.history);
+    await upsertRows(tx, history, ['rep_id', 'month', 'deal_id', 'valid_from'], ended);
   },
 };
-
-export const OPEN_STAGES: readonly OpenDealStage[] = OPEN_DEAL_STAGES;

@@ -6,7 +6,7 @@ import { READ_MODEL_ACCESS } from '../feed/read-freshness';
 import { assertTeamReadable } from '../kpis/common/scope';
 import { num, str, type Db } from '../kpis/common/sql';
 import { REPORTS_CLOCK, type ReportsClock } from '../kpis/common/tokens';
-import { instantMs } from '../kpis/common/time';
+import { epochDay, instantMs, monthIndexOfDay } from '../kpis/common/time';
 import { PIPELINE_PROJECTION_NAME, PIPELINE_TABLES, pipelineOrgTables } from './pipeline.projection';
 import type { Pipeline } from './pipeline.model';
 
@@ -85,28 +85,44 @@ export class PipelineQueries {
   }
 
   private async openByStage(db: Db, filter: PipelineFilter, at: number): Promise<Map<string, { dealCount: number; valueMinor: number }>> {
-    const rows = await this.openRows(db, filter, at, false);
-    return new Map(rows.map((r) => [str(r.stage), { dealCount: num(r.deal_count), valueMinor: num(r.value_minor) }]));
+    const out = new Map<string, { dealCount: number; valueMinor: number }>();
+    for (const r of await this.openRows(db, filter, at, false)) {
+      const s = out.get(str(r.stage)) ?? { dealCount: 0, valueMinor: 0 };
+      out.set(str(r.stage), { dealCount: s.dealCount + num(r.deal_count), valueMinor: s.valueMinor + num(r.value_minor) });
+    }
+    return out;
   }
 
+  /**
+   * Open deals at `at` grouped by stage (and owner): the deals open now whose current state began
+   * by `at`, plus the ended states of at's month that covered `at`.
+   */
   private async openRows(db: Db, filter: PipelineFilter, at: number, byRep: boolean): Promise<Array<Record<string, unknown>>> {
-    const intervals = this.table(PIPELINE_TABLES.intervals);
     const members = this.table(PIPELINE_TABLES.members);
-    let q = db
-      .selectFrom(`${intervals} as i`)
-      .select((eb) => ['i.stage as stage', eb.fn.countAll().as('deal_count'), eb.fn.sum('i.value_minor').as('value_minor')])
+    const month = monthIndexOfDay(epochDay(at));
+    const current = db
+      .selectFrom(`${this.table(PIPELINE_TABLES.deals)} as i`)
+      .where('i.is_open', '=', 1)
+      .where('i.since', '<=', at);
+    const ended = db
+      .selectFrom(`${this.table(PIPELINE_TABLES.history)} as i`)
+      .where('i.month', '=', month)
       .where('i.valid_from', '<=', at)
-      .where('i.valid_to', '>', at)
-      .groupBy('i.stage');
-    if (byRep) q = q.select('i.rep_id as rep_id').groupBy('i.rep_id');
-    if (filter.repId !== undefined) q = q.where('i.rep_id', '=', filter.repId);
-    if (filter.teamId !== undefined) {
-      q = q
-        .innerJoin(`${members} as m`, (j) =>
-          j.onRef('m.rep_id', '=', 'i.rep_id').on('m.valid_from', '<=', at).on('m.valid_to', '>', at),
-        )
-        .where('m.team_id', '=', filter.teamId);
+      .where('i.valid_to', '>', at);
+    const rows: Array<Record<string, unknown>> = [];
+    for (let q of [current, ended]) {
+      if (filter.repId !== undefined) q = q.where('i.rep_id', '=', filter.repId);
+      if (filter.teamId !== undefined) {
+        q = q
+          .innerJoin(`${members} as m`, (j) => j.onRef('m.rep_id', '=', 'i.rep_id').on('m.valid_from', '<=', at).on('m.valid_to', '>', at))
+          .where('m.team_id', '=', filter.teamId);
+      }
+      let grouped = q
+        .select((eb) => ['i.stage as stage', eb.fn.countAll().as('deal_count'), eb.fn.sum('i.value_minor').as('value_minor')])
+        .groupBy('i.stage');
+      if (byRep) grouped = grouped.select('i.rep_id as rep_id').groupBy('i.rep_id');
+      rows.push(...((await grouped.execute()) as Array<Record<string, unknown>>));
     }
-    return (await q.execute()) as Array<Record<string, unknown>>;
+    return rows;
   }
 }

@@ -4,7 +4,7 @@ import type { Projection, ProjectionContext, ReadDb, ReadTx } from '@kam/read-st
 import { dealIdsOf, handled } from '../kpis/common/events';
 import { applyOrgEvent, createOrgTables, ORG_EVENT_TYPES, type OrgTables } from '../kpis/common/membership';
 import { RowCache } from '../kpis/common/row-cache';
-import { indexName, num, str } from '../kpis/common/sql';
+import { chunks, indexName, num, str, type Row } from '../kpis/common/sql';
 import { instantMs } from '../kpis/common/time';
 
 /**
@@ -111,6 +111,8 @@ export const trainingReportProjection: Projection = {
       (s) => ({ rep_id: s.repId, closed: s.closed ? 1 : 0 }),
     );
     await deals.prefetch(tx, dealIdsOf(events));
+    // Closed deals are only ever inserted: one multi-row statement per batch.
+    const closedRows: Row[] = [];
 
     for (const raw of events) {
       const event = handled(raw, EVENT_TYPES);
@@ -167,17 +169,13 @@ export const trainingReportProjection: Projection = {
         case 'DealLost': {
           const deal = await deals.get(tx, event.data.dealId);
           if (!deal || deal.closed) break;
-          const won = event.type === 'DealWon';
-          await tx
-            .insertInto(table(TRAINING_REPORT_TABLES.closed))
-            .values({
-              deal_id: event.data.dealId,
-              rep_id: deal.repId,
-              closed_at: event.at,
-              won: won ? 1 : 0,
-              value_minor: event.type === 'DealWon' ? event.data.wonValueMinor : event.data.valueMinor,
-            })
-            .execute();
+          closedRows.push({
+            deal_id: event.data.dealId,
+            rep_id: deal.repId,
+            closed_at: event.at,
+            won: event.type === 'DealWon' ? 1 : 0,
+            value_minor: event.type === 'DealWon' ? event.data.wonValueMinor : event.data.valueMinor,
+          });
           deals.set(event.data.dealId, { ...deal, closed: true });
           break;
         }
@@ -186,5 +184,6 @@ export const trainingReportProjection: Projection = {
       }
     }
     await deals.flush(tx);
+    for (const chunk of chunks(closedRows)) await tx.insertInto(table(TRAINING_REPORT_TABLES.closed)).values(chunk).execute();
   },
 };

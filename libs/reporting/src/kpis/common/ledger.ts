@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { ReadTx } from '@kam/read-store';
-import { teamAt } from './membership';
-import { incrementRows, indexName, num, str, type Db, type Row } from './sql';
+import { repIntervals, teamIn, type MembershipInterval } from './membership';
+import { chunks, incrementRows, indexName, num, str, type Db, type Row } from './sql';
 import { epochDay, monthIndexOfDay, splitDays } from './time';
 
 /**
@@ -78,20 +78,39 @@ export async function createLedgerTables<F>(db: Db, spec: LedgerSpec<F>): Promis
  */
 export class LedgerBatch<F> {
   private readonly deltas = new Map<string, { bucket: 'month' | 'day'; row: Row }>();
+  /** Membership intervals of the reps this batch closed deals for (read once per rep per batch). */
+  private readonly intervals = new Map<string, MembershipInterval[]>();
+  private readonly pendingFacts: Row[] = [];
 
   constructor(private readonly spec: LedgerSpec<F>) {}
 
+  private async teamAt(tx: ReadTx, repId: string, at: number): Promise<string> {
+    let list = this.intervals.get(repId);
+    if (!list) {
+      list = await repIntervals(tx, this.spec.members, repId);
+      this.intervals.set(repId, list);
+    }
+    return teamIn(list, at);
+  }
+
   async record(tx: ReadTx, dealId: string, repId: string, closedAt: number, fact: F): Promise<void> {
-    const teamId = await teamAt(tx, this.spec.members, repId, closedAt);
-    await tx
-      .insertInto(this.spec.tables.facts)
-      .values({ deal_id: dealId, rep_id: repId, team_id: teamId, closed_at: closedAt, fact: JSON.stringify(fact) })
-      .execute();
+    const teamId = await this.teamAt(tx, repId, closedAt);
+    this.pendingFacts.push({ deal_id: dealId, rep_id: repId, team_id: teamId, closed_at: closedAt, fact: JSON.stringify(fact) });
     this.add(fact, repId, teamId, closedAt, 1);
   }
 
-  /** Re-resolves the team of the rep's deals closed at or after `since` and moves those whose team changed. */
+  private async flushFacts(tx: ReadTx): Promise<void> {
+    for (const chunk of chunks(this.pendingFacts)) await tx.insertInto(this.spec.tables.facts).values(chunk).execute();
+    this.pendingFacts.length = 0;
+  }
+
+  /**
+   * Called after the rep's membership changed (already written): re-resolves the team of the rep's
+   * deals closed at or after `since` and moves those whose team changed.
+   */
   async reattribute(tx: ReadTx, repId: string, since: number): Promise<void> {
+    this.intervals.delete(repId);
+    await this.flushFacts(tx);
     const rows = await tx
       .selectFrom(this.spec.tables.facts)
       .selectAll()
@@ -101,7 +120,7 @@ export class LedgerBatch<F> {
     for (const row of rows) {
       const closedAt = num(row.closed_at);
       const before = str(row.team_id);
-      const after = await teamAt(tx, this.spec.members, repId, closedAt);
+      const after = await this.teamAt(tx, repId, closedAt);
       if (after === before) continue;
       const fact = JSON.parse(str(row.fact)) as F;
       this.add(fact, repId, before, closedAt, -1);
@@ -130,6 +149,7 @@ export class LedgerBatch<F> {
   }
 
   async flush(tx: ReadTx): Promise<void> {
+    await this.flushFacts(tx);
     for (const bucket of ['month', 'day'] as const) {
       const rows = [...this.deltas.values()].filter((e) => e.bucket === bucket).map((e) => e.row);
       if (rows.length === 0) continue;

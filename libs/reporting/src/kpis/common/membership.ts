@@ -135,3 +135,16 @@ export async function teamIntervals(db: Db, members: string, teamId: string, sta
     .execute();
   return rows.map(toInterval);
 }
+
+/** Every membership interval of a rep, oldest first. */
+export async function repIntervals(db: Db, members: string, repId: string): Promise<MembershipInterval[]> {
+  const rows = await db.selectFrom(members).selectAll().where('rep_id', '=', repId).orderBy('valid_from').execute();
+  return rows.map(toInterval);
+}
+
+/** The team of the latest interval containing `at`, or NO_TEAM. */
+export function teamIn(intervals: readonly MembershipInterval[], at: number): string {
+  let teamId = NO_TEAM;
+  for (const i of intervals) if (i.from <= at && at < i.to) teamId = i.teamId;
+  return teamId;
+}
