@@ -120,7 +120,7 @@ describe.each<StoreKind>(['sqlite', 'esdb-double'])('read side and access on %s'
   });
 
   it('reports projection lag on /health and /metrics', async () => {
-    const health = await (await fetch(`${app.url}/health`)).json();
+    const health = (await (await fetch(`${app.url}/health`)).json()) as { readModels: { projecting: boolean; projections: unknown[] } };
     expect(health.readModels.projecting).toBe(true);
     expect(health.readModels.projections.length).toBeGreaterThan(5);
     const metrics = await (await fetch(`${app.url}/metrics`)).text();

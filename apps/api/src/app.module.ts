@@ -8,7 +8,7 @@ import type { EventStore } from '@kam/event-store';
 import type { ReadStore } from '@kam/read-store';
 import { EntitiesModule, ReportsModule, TeamsQuery } from '@kam/reporting';
 import type { AppConfig } from './config/config';
-import { buildContext, type AuthenticatedContext } from './graphql/context';
+import { buildContext, connectionContext, type AuthenticatedContext } from './graphql/context';
 import { ReadModelScopeResolver } from './graphql/scope-resolver';
 import { httpStatusOf, statusFor, toPublicErrors } from './graphql/error-mapping';
 import { wantsGraphqlResponse } from './graphql/http-compliance';
@@ -43,6 +43,14 @@ export class AppModule {
           path: '/graphql',
           context: (request) => buildContext(request, jwtSecret, scopes),
           allowBatchedQueries: false,
+          // Subscriptions over graphql-ws on the same path; the token travels in connection_init
+          // ({ "authorization": "Bearer <token>" }); a missing or bad one closes the connection.
+          subscription: {
+            onConnect: async ({ payload }) => {
+              const context = await connectionContext(payload, jwtSecret, scopes);
+              return context ?? false;
+            },
+          },
           hooks: {
             // Authentication is answered before validation, so introspection needs a token too.
             preValidation: [

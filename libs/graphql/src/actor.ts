@@ -1,6 +1,6 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import { GqlExecutionContext } from '@nestjs/graphql';
-import type { Role } from '@kam/kernel';
+import { UnauthenticatedError, type Role } from '@kam/kernel';
 import type { ReadScope } from './scope';
 
 /** The authenticated caller (token `sub` and `role`). */
@@ -23,8 +23,9 @@ export const CurrentActor = createParamDecorator((_: unknown, context: Execution
   return ctx.actor;
 });
 
-/** Injects the caller's read scope (resolved in the GraphQL context; UNRESTRICTED until auth resolves it). */
+/** Injects the caller's read scope, resolved once per request (or connection) with the token. Fails closed. */
 export const CurrentScope = createParamDecorator((_: unknown, context: ExecutionContext): ReadScope => {
   const ctx = GqlExecutionContext.create(context).getContext<GqlContext>();
-  return ctx.scope ?? { kind: 'all' };
+  if (!ctx.scope) throw new UnauthenticatedError();
+  return ctx.scope;
 });

@@ -59,3 +59,25 @@ export async function buildContext(
     throw error;
   }
 }
+
+/** The context of a graphql-ws connection, from the token in its connection_init payload; undefined refuses it. */
+export async function connectionContext(
+  payload: unknown,
+  secret: string,
+  scopes: ScopeResolver,
+): Promise<{ actor: Actor; scope: ReadScope } | undefined> {
+  const fields = (payload ?? {}) as Record<string, unknown>;
+  const header = fields.authorization ?? fields.Authorization;
+  try {
+    const token = bearerToken(typeof header === 'string' ? header : undefined);
+    if (!token) return undefined;
+    const actor = await verifyToken(token, secret);
+    return { actor, scope: staticScope(actor) ?? (await scopes.scopeOf(actor)) };
+  } catch (error) {
+    if (error instanceof KamError) {
+      logger.warn(`Subscription authentication failed: ${error.message}`);
+      return undefined;
+    }
+    throw error;
+  }
+}

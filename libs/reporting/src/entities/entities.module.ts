@@ -5,6 +5,8 @@ import { EventsFeed } from '../feed/events-feed';
 import { FeedResolver } from '../feed/feed.resolver';
 import { READ_MODEL_ACCESS } from '../feed/read-freshness';
 import { StreamScope } from '../feed/stream-scope';
+import { LiveEventsHub } from '../feed/live-events.hub';
+import { SalesEventsResolver } from '../feed/sales-events.resolver';
 import { AccountsQuery } from './accounts/accounts.query';
 import { AccountsResolver } from './accounts/accounts.resolver';
 import { EntityLoaderRegistry } from './common/loaders';
@@ -66,6 +68,8 @@ function queryOf<T>(type: new (access: ReadModelAccess) => T): Provider {
     DealsResolver,
     TrainingSessionsResolver,
     FeedResolver,
+    LiveEventsHub,
+    SalesEventsResolver,
   ],
   exports: [TeamsQuery, RepsQuery, AccountsQuery, DealsQuery, TrainingSessionsQuery, EventsFeed],
 })
