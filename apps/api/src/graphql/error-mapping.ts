@@ -36,10 +36,16 @@ function location(error: GraphQLError): Pick<GraphQLFormattedError, 'locations' 
  * they are the client's fault and keep that status.
  */
 export function httpStatusOf(error: GraphQLError): number | undefined {
-  const original = error.originalError as { statusCode?: unknown; code?: unknown } | undefined;
-  if (typeof original?.statusCode === 'number' && typeof original.code === 'string' && original.code.startsWith('FST_')) {
-    return original.statusCode >= 400 && original.statusCode < 500 ? original.statusCode : undefined;
+  const original = error.originalError as { statusCode?: unknown; code?: unknown; message?: unknown } | undefined;
+  if (
+    typeof original?.statusCode === 'number' &&
+    typeof original.code === 'string' &&
+    (original.code.startsWith('FST_') || original.code.startsWith('MER_ERR_GQL_PERSISTED') || original.code === 'MER_ERR_GQL_QUERY_NOT_FOUND')
+  ) {
+    return original.statusCode >= 400 && original.statusCode < 500 ? original.statusCode : 400;
   }
+  // graphql-js asserts a document exists; Mercurius reaches it for a request without a query.
+  if (original?.message === 'Must provide document.' || original?.message === 'Unknown query') return 400;
   return undefined;
 }
 

@@ -415,16 +415,22 @@ function copyFilter(filter: EventFilter | undefined): EventFilter | undefined {
   };
 }
 
+/**
+ * SQLite's result code of an error, if it is one. Checked by shape, not `instanceof`: the native
+ * addon keeps the SqliteError class of the first module instance that loaded it, so a second
+ * instance (test runners with per-file module registries) throws errors of another class.
+ */
+function sqliteCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('SQLITE_') ? code : undefined;
+}
+
 function isUniqueViolation(error: unknown): boolean {
-  return (
-    error instanceof Database.SqliteError &&
-    (error.code === 'SQLITE_CONSTRAINT_UNIQUE' || error.code === 'SQLITE_CONSTRAINT_PRIMARYKEY')
-  );
+  const code = sqliteCode(error);
+  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
 
 function isBusy(error: unknown): boolean {
-  return (
-    error instanceof Database.SqliteError &&
-    (error.code.startsWith('SQLITE_BUSY') || error.code === 'SQLITE_LOCKED')
-  );
+  const code = sqliteCode(error);
+  return code !== undefined && (code.startsWith('SQLITE_BUSY') || code === 'SQLITE_LOCKED');
 }
