@@ -45,5 +45,10 @@ module.exports = {
       testMatch: ['<rootDir>/{apps,test}/**/*.e2e-spec.ts'],
       testPathIgnorePatterns: [...base.testPathIgnorePatterns, 'esdb'],
     },
+    {
+      ...base,
+      displayName: 'reliability',
+      testMatch: ['<rootDir>/test/reliability/**/*.reliability-spec.ts'],
+    },
   ],
 };
