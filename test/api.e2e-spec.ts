@@ -106,3 +106,46 @@ describe('limits', () => {
     expect(response.headers.get('x-content-type-options')).toBe('nosniff');
   });
 });
+
+describe('abuse limits', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp({ env: { KAM_RATE_LIMIT_PER_MINUTE: '5' } });
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('answers 429 RATE_LIMITED past the per-token limit, with the time to wait', async () => {
+    const token = await app.tokenFor('BI_READER', 'greedy');
+    const statuses: number[] = [];
+    let last: { errors?: Array<{ extensions?: { code?: string; retryAfterSeconds?: number } }> } = {};
+    for (let i = 0; i < 6; i++) {
+      const response = await fetch(`${app.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query: '{ me { sub } }' }),
+      });
+      statuses.push(response.status);
+      last = (await response.json()) as typeof last;
+    }
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
+    expect(last.errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
+    expect(last.errors?.[0]?.extensions?.retryAfterSeconds).toBeGreaterThan(0);
+    // Another token has its own budget.
+    const other = await app.gql(`{ me { sub } }`, undefined, await app.tokenFor('BI_READER', 'patient'));
+    expect(other.data.me.sub).toBe('patient');
+  });
+
+  it('refuses batched operations', async () => {
+    const response = await fetch(`${app.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${await app.tokenFor('ADMIN', 'batch')}` },
+      body: JSON.stringify([{ query: '{ me { sub } }' }, { query: '{ me { role } }' }]),
+    });
+    expect(response.status).toBe(400);
+    const body = (await response.json()) as { data: unknown; errors: Array<{ extensions: { code: string } }> };
+    expect(body.data).toBeNull();
+    expect(body.errors[0]!.extensions.code).toBe('BAD_REQUEST');
+  });
+});

@@ -6,6 +6,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { LogLevel } from '@nestjs/common';
 import { resolveJwtSecret } from '@kam/auth';
+import { RateLimitedError } from '@kam/kernel';
 import { AppModule } from './app.module';
 import { registerGraphqlHttpCompliance } from './graphql/http-compliance';
 import type { AppConfig } from './config/config';
@@ -37,26 +38,25 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     contentSecurityPolicy: config.production ? undefined : false,
   });
   if (config.rateLimitPerMinute > 0) {
-    await app.register(rateLimit, {
-      max: config.rateLimitPerMinute,
-      timeWindow: 60_000,
-      // Per token (hashed, never stored in clear), else per address.
-      keyGenerator: (request) => {
-        const auth = request.headers.authorization;
-        return auth ? `t:${createHash('sha256').update(auth).digest('base64url')}` : `ip:${request.ip}`;
-      },
-      allowList: (request) => request.url === '/health' || request.url === '/metrics',
-      errorResponseBuilder: (_request, context) => ({
-        statusCode: 429,
-        data: null,
-        errors: [
-          {
-            message: `Rate limit of ${context.max} requests per minute exceeded; retry in ${Math.ceil(context.ttl / 1000)} s`,
-            extensions: { code: 'RATE_LIMITED', retryAfterSeconds: Math.ceil(context.ttl / 1000) },
-          },
-        ],
+    // Registered as an explicit onRequest hook: the GraphQL route is added by Nest/Mercurius, and
+    // the plugin's own route hook would not see it.
+    const fastify = app.getHttpAdapter().getInstance();
+    await fastify.register(rateLimit, { global: false });
+    fastify.addHook(
+      'onRequest',
+      fastify.rateLimit({
+        max: config.rateLimitPerMinute,
+        timeWindow: 60_000,
+        // Per token (hashed, never stored in clear), else per address.
+        keyGenerator: (request) => {
+          const auth = request.headers.authorization;
+          return auth ? `t:${createHash('sha256').update(auth).digest('base64url')}` : `ip:${request.ip}`;
+        },
+        allowList: (request) => request.url === '/health' || request.url === '/metrics',
+        // Thrown from the hook, it reaches the GraphQL error formatter like any other error.
+        errorResponseBuilder: (_request, context) => new RateLimitedError(context.max, Math.ceil(context.ttl / 1000)),
       }),
-    });
+    );
   }
   return app;
 }

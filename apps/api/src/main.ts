@@ -1,5 +1,6 @@
 import { ConfigError, loadConfig } from './config/config';
 import { createApp } from './bootstrap';
+import { demoBanner, seedDemoIfEmpty } from './demo/demo';
 
 async function main(): Promise<void> {
   let config;
@@ -17,6 +18,8 @@ async function main(): Promise<void> {
   await app.listen(config.port, config.host);
   const url = `http://${config.host}:${config.port}`;
   process.stdout.write(`kam-ledger listening on ${url}/graphql${config.production ? '' : ` (GraphiQL: ${url}/graphiql)`}\n`);
+  const demo = await seedDemoIfEmpty(app, config);
+  if (demo) process.stdout.write(`${await demoBanner(demo, config, url)}\n`);
 }
 
 main().catch((error: unknown) => {

@@ -11,7 +11,8 @@ export type ErrorCode =
   | 'DOMAIN_RULE_VIOLATED'
   | 'QUERY_TOO_COMPLEX'
   | 'STALE_READ_MODEL'
-  | 'SERVICE_UNAVAILABLE';
+  | 'SERVICE_UNAVAILABLE'
+  | 'RATE_LIMITED';
 
 export abstract class KamError extends Error {
   abstract readonly code: ErrorCode;
@@ -121,5 +122,21 @@ export class ServiceUnavailableError extends KamError {
   constructor(message: string) {
     super(message);
     this.name = 'ServiceUnavailableError';
+  }
+}
+
+/** Too many requests for one token; `statusCode` makes the HTTP answer a 429. */
+export class RateLimitedError extends KamError {
+  readonly code = 'RATE_LIMITED' as const;
+  readonly statusCode = 429;
+  constructor(
+    readonly limitPerMinute: number,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(`Rate limit of ${limitPerMinute} requests per minute exceeded; retry in ${retryAfterSeconds} s`);
+    this.name = 'RateLimitedError';
+  }
+  override extensions(): Record<string, unknown> {
+    return { retryAfterSeconds: this.retryAfterSeconds };
   }
 }

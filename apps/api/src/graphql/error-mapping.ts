@@ -1,6 +1,6 @@
 import { HttpException, Logger } from '@nestjs/common';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
-import { KamError } from '@kam/kernel';
+import { KamError, RateLimitedError } from '@kam/kernel';
 
 const logger = new Logger('GraphQL');
 
@@ -15,6 +15,7 @@ const PUBLIC_CODES = new Set([
   'QUERY_TOO_COMPLEX',
   'STALE_READ_MODEL',
   'SERVICE_UNAVAILABLE',
+  'RATE_LIMITED',
   'GRAPHQL_PARSE_FAILED',
   'GRAPHQL_VALIDATION_FAILED',
 ]);
@@ -36,6 +37,16 @@ function location(error: GraphQLError): Pick<GraphQLFormattedError, 'locations' 
  * they are the client's fault and keep that status.
  */
 export function httpStatusOf(error: GraphQLError): number | undefined {
+  const nested = (error.originalError as { errors?: unknown } | undefined)?.errors;
+  if (Array.isArray(nested)) {
+    for (const inner of nested) {
+      if (inner instanceof GraphQLError) {
+        const status = httpStatusOf(inner);
+        if (status !== undefined) return status;
+      } else if (inner instanceof Error && /^body(\/\S*)? must /.test(inner.message)) return 400;
+    }
+  }
+  if (error.originalError instanceof RateLimitedError) return error.originalError.statusCode;
   const original = error.originalError as { statusCode?: unknown; code?: unknown; message?: unknown } | undefined;
   if (
     typeof original?.statusCode === 'number' &&
@@ -46,6 +57,8 @@ export function httpStatusOf(error: GraphQLError): number | undefined {
   }
   // graphql-js asserts a document exists; Mercurius reaches it for a request without a query.
   if (original?.message === 'Must provide document.' || original?.message === 'Unknown query') return 400;
+  // Fastify's body schema refused the request (e.g. a batch array: batched operations are off).
+  if (/^body(\/\S*)? must /.test(error.message)) return 400;
   return undefined;
 }
 

@@ -1,6 +1,9 @@
 import { UpcasterRegistry } from '@kam/event-store';
+import { SALES_UPCASTERS } from '@kam/sales';
 
 /** Every upcaster of the product, registered in one place and applied on every read. */
 export function upcasters(): UpcasterRegistry {
-  return new UpcasterRegistry();
+  const registry = new UpcasterRegistry();
+  for (const upcaster of SALES_UPCASTERS) registry.register(upcaster);
+  return registry;
 }
