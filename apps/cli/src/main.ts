@@ -1,9 +1,11 @@
 import 'reflect-metadata';
 import { ConfigError } from '@kam/api';
 import { tokenCommand } from './token.command';
+import { seedCommand } from './seed/seed.command';
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
   token: tokenCommand,
+  seed: seedCommand,
 };
 
 async function main(): Promise<void> {
