@@ -79,9 +79,16 @@ const CHANNEL_WEIGHTS = [35, 25, 15, 15, 10];
 const SEASONALITY = [0.9, 0.95, 1.05, 1.0, 1.0, 0.95, 0.8, 0.75, 1.05, 1.1, 1.15, 1.2];
 const LOSS_REASONS: LossReason[] = ['COMPETITOR', 'PRICE', 'NO_DECISION', 'TIMING', 'PRODUCT_FIT', 'OTHER'];
 const LOSS_WEIGHTS = [32, 25, 15, 12, 10, 6];
-/** Pareto shape of account weights: ≈ 1.16 is the classic 80/20. */
-const ACCOUNT_PARETO_ALPHA = 1.16;
-const MAX_ACCOUNT_WEIGHT = 150;
+/** Pareto shape of account weights (1.16 alone would be the classic 80/20; see below). */
+const ACCOUNT_PARETO_ALPHA = 1.3;
+const MAX_ACCOUNT_WEIGHT = 60;
+/**
+ * Deal value grows with the account's weight^0.8 and bigger accounts buy a little more often
+ * (weight^0.3): together with the sampling noise of few deals per account, about a fifth of the
+ * accounts bring 80–88% of the won revenue (measured on several seeds and sizes).
+ */
+const VALUE_EXPONENT = 0.8;
+const PICK_EXPONENT = 0.3;
 
 interface Team {
   id: string;
@@ -117,7 +124,7 @@ interface Account {
   name: string;
   /** Pareto-distributed size: drives deal values (and a little, deal frequency). */
   weight: number;
-  /** weight^0.35: how much more often a bigger account buys. */
+  /** weight^PICK_EXPONENT: how much more often a bigger account buys. */
   pickWeight: number;
   ownerRepId: string | null;
   registered: boolean;
@@ -288,17 +295,17 @@ export class Simulation {
         id: this.ids.uuid(),
         name: companyName(i),
         weight,
-        pickWeight: Math.pow(weight, 0.35),
+        pickWeight: Math.pow(weight, PICK_EXPONENT),
         ownerRepId: null,
         registered: false,
       });
     }
-    // The mean weight of the account a deal lands on (accounts are picked by weight^0.35), for quotas.
+    // The mean value factor of the account a deal lands on (picked by weight^PICK_EXPONENT), for quotas.
     let picked = 0;
     let weighted = 0;
     for (const a of this.accounts) {
-      picked += Math.pow(a.weight, 0.35);
-      weighted += Math.pow(a.weight, 1.35);
+      picked += a.pickWeight;
+      weighted += a.pickWeight * Math.pow(a.weight, VALUE_EXPONENT);
     }
     this.meanAccountWeight = weighted / picked;
     this.planOrganisation();
@@ -629,7 +636,7 @@ export class Simulation {
     const account = this.pickAccount(rep);
     if (!account) return;
     const channel = rep.channel;
-    const valuePln = CHANNEL_BASE_VALUE[channel] * account.weight * this.rng.lognormal(1, 0.45);
+    const valuePln = CHANNEL_BASE_VALUE[channel] * Math.pow(account.weight, VALUE_EXPONENT) * this.rng.lognormal(1, 0.45);
     const valueMinor = Math.max(100, Math.round(valuePln / 100)) * 10_000;
     const cycleDays = CHANNEL_CYCLE_DAYS[channel] * this.rng.lognormal(1, 0.35) * (1 + 0.12 * Math.log(account.weight));
     const expectedClose = this.now + cycleDays * DAY_MS;
