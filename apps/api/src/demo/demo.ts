@@ -14,7 +14,7 @@ import { catchUpReadModels, seedOrganisation, type SeedSummary, type TeamInfo } 
 export const DEMO_SUPERVISORS = ['kam-north', 'kam-south', 'kam-west'] as const;
 
 /** The demo organisation: small enough to seed in seconds, two years of history so reports have depth. */
-export const DEMO_ORGANISATION = { teams: 3, reps: 30, accounts: 300, months: 24, seed: 2026, dealsPerRepPerMonth: 5 } as const;
+export const DEMO_ORGANISATION = { teams: 3, reps: 30, accounts: 300, months: 24, seed: 2026, dealsPerRepPerMonth: 2 } as const;
 
 export interface DemoInfo {
   teams: TeamInfo[];
