@@ -2,10 +2,14 @@ import 'reflect-metadata';
 import { ConfigError } from '@kam/api';
 import { tokenCommand } from './token.command';
 import { seedCommand } from './seed/seed.command';
+import { rebuildCommand } from './rebuild.command';
+import { benchCommand } from './bench/bench.command';
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
   token: tokenCommand,
   seed: seedCommand,
+  rebuild: rebuildCommand,
+  bench: benchCommand,
 };
 
 async function main(): Promise<void> {
