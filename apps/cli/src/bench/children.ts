@@ -1,0 +1,131 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { resolve } from 'node:path';
+
+/** A server the bench started in its own process, so the load generator never shares its event loop. */
+export interface ChildServer {
+  url: string;
+  pid: number;
+  /** Peak and current resident memory of the child (from /proc), in MB. */
+  memory(): { rssMb: number; hwmMb: number } | undefined;
+  /** SIGINT and wait (the API flushes projections and, with --cpu-prof, writes its profile). */
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+function procStatusMb(pid: number): { rssMb: number; hwmMb: number } | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (name: string): number => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+    return { rssMb: kb('VmRSS') / 1024, hwmMb: kb('VmHWM') / 1024 };
+  } catch {
+    return undefined;
+  }
+}
+
+function waitExit(child: ChildProcess, timeoutMs: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolveExit) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      resolveExit();
+    }, timeoutMs);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolveExit();
+    });
+  });
+}
+
+function wrap(child: ChildProcess, url: string): ChildServer {
+  return {
+    url,
+    pid: child.pid!,
+    memory: () => procStatusMb(child.pid!),
+    async stop() {
+      child.kill('SIGINT');
+      await waitExit(child, 60_000);
+    },
+  };
+}
+
+/**
+ * The real API (`node -r @swc-node/register apps/api/src/main.ts`) on a data directory, with
+ * the environment given; resolves once /health answers 200.
+ */
+export async function startApiChild(options: {
+  dataDir: string;
+  env: Record<string, string>;
+  nodeArgs?: string[];
+  onOutput?: (line: string) => void;
+  readyTimeoutMs?: number;
+}): Promise<ChildServer> {
+  const port = await freePort();
+  const child = spawn(
+    process.execPath,
+    [...(options.nodeArgs ?? []), '-r', '@swc-node/register', resolve('apps/api/src/main.ts')],
+    {
+      env: {
+        ...process.env,
+        KAM_DATA_DIR: options.dataDir,
+        HOST: '127.0.0.1',
+        PORT: String(port),
+        KAM_DEMO: '0',
+        LOG_LEVEL: 'error',
+        ...options.env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  const forward = (chunk: Buffer): void => {
+    for (const line of chunk.toString().split('\n')) if (line.trim()) options.onOutput?.(line);
+  };
+  child.stdout!.on('data', forward);
+  child.stderr!.on('data', forward);
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + (options.readyTimeoutMs ?? 300_000);
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the API exited with ${child.exitCode} before it was ready`);
+    try {
+      const response = await fetch(`${url}/health`);
+      if (response.status === 200) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error('the API did not become healthy in time');
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return wrap(child, url);
+}
+
+/** The bare Fastify + Mercurius hello-world (hello-server.ts) in its own process. */
+export async function startHelloChild(): Promise<ChildServer> {
+  const child = spawn(process.execPath, ['-r', '@swc-node/register', resolve('apps/cli/src/bench/hello-server.ts')], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const port = await new Promise<string>((resolvePort, reject) => {
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const line = out.split('\n')[0];
+      if (out.includes('\n') && line) resolvePort(line.trim());
+    });
+    child.once('exit', (code) => reject(new Error(`hello server exited with ${code}`)));
+  });
+  return wrap(child, `http://127.0.0.1:${port}`);
+}

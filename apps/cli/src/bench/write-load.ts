@@ -1,0 +1,113 @@
+import { gql, loadTest, type LoadResult } from './http-load';
+
+export interface DealTarget {
+  repId: string;
+  accountId: string;
+}
+
+const OPEN_DEAL = 'mutation($input: OpenDealInput!) { openDeal(input: $input) { id revision position } }';
+
+function openDealBody(target: DealTarget, n: number): string {
+  return JSON.stringify({
+    query: OPEN_DEAL,
+    variables: {
+      input: {
+        accountId: target.accountId,
+        repId: target.repId,
+        title: `Bench deal ${n}`,
+        value: `${1000 + (n % 5000)}.00`,
+        expectedCloseDate: '2030-06-30',
+      },
+    },
+  });
+}
+
+/**
+ * `openDeal` end to end over HTTP at full speed: every request opens a new deal (the server makes
+ * the id) for one of the given active reps and accounts, in turn.
+ */
+export async function benchOpenDeal(
+  url: string,
+  token: string,
+  targets: DealTarget[],
+  options: { connections: number; durationS: number; warmupS: number },
+): Promise<LoadResult> {
+  let n = 0;
+  return loadTest({
+    url,
+    headers: { authorization: `Bearer ${token}` },
+    body: () => openDealBody(targets[n++ % targets.length]!, n),
+    ...options,
+  });
+}
+
+export interface LagResult {
+  write_rate_per_s: number;
+  /** The rate actually achieved by the sender (below the target when the server cannot keep up). */
+  achieved_rate_per_s: number;
+  samples: number;
+  p50_ms: number;
+  p99_ms: number;
+  max_ms: number;
+  method: string;
+}
+
+/**
+ * Command-to-visible lag at a steady write rate: `rate` openDeal mutations per second for
+ * `durationS`, paced by the clock (not by replies). For each, the time from sending the mutation
+ * until `deal(id, atLeastPosition: <the mutation's position>)` answers with the deal: the
+ * mutation's own latency plus the wait until every read model has projected that position, plus
+ * one query round trip.
+ */
+export async function measureLag(
+  url: string,
+  token: string,
+  targets: DealTarget[],
+  options: { rate: number; durationS: number },
+): Promise<LagResult> {
+  const interval = 1000 / options.rate;
+  const total = Math.round(options.rate * options.durationS);
+  const lags: number[] = [];
+  const pending = new Set<Promise<void>>();
+  const failures: string[] = [];
+  const started = performance.now();
+  for (let i = 0; i < total; i++) {
+    const due = started + i * interval;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    const one = (async () => {
+      const t0 = performance.now();
+      const body = JSON.parse(openDealBody(targets[i % targets.length]!, i)) as { query: string; variables: Record<string, unknown> };
+      const { openDeal } = await gql<{ openDeal: { id: string; position: string } }>(url, token, body.query, body.variables);
+      const { deal } = await gql<{ deal: { id: string } | null }>(
+        url,
+        token,
+        'query($id: ID!, $at: String) { deal(id: $id, atLeastPosition: $at) { id } }',
+        { id: openDeal.id, at: openDeal.position },
+      );
+      if (deal?.id !== openDeal.id) throw new Error(`deal ${openDeal.id} not visible at ${openDeal.position}`);
+      lags.push(performance.now() - t0);
+    })().catch((error: unknown) => {
+      failures.push(error instanceof Error ? error.message : String(error));
+    });
+    pending.add(one);
+    void one.finally(() => pending.delete(one));
+  }
+  const sendSeconds = (performance.now() - started) / 1000;
+  await Promise.all(pending);
+  if (failures.length > 0) throw new Error(`${failures.length} of ${total} lag probes failed, e.g. ${failures[0]}`);
+  lags.sort((a, b) => a - b);
+  const pct = (p: number): number => Math.round(lags[Math.min(lags.length - 1, Math.floor(p * lags.length))]! * 10) / 10;
+  return {
+    write_rate_per_s: options.rate,
+    achieved_rate_per_s: Math.round(total / sendSeconds),
+    samples: lags.length,
+    p50_ms: pct(0.5),
+    p99_ms: pct(0.99),
+    max_ms: Math.round(lags[lags.length - 1]! * 10) / 10,
+    method:
+      'openDeal at a fixed send rate (paced by the clock); per deal, the time from sending the mutation until ' +
+      'deal(id, atLeastPosition: position-from-the-mutation) answers, i.e. the write, the wait until every ' +
+      'read model has projected that position, and one query round trip',
+  };
+}
