@@ -15,7 +15,8 @@ export const EVENT_TYPES = {
   RepOffboarded: { category: 'rep', schemaVersion: 1 },
   AccountRegistered: { category: 'account', schemaVersion: 1 },
   AccountReassigned: { category: 'account', schemaVersion: 1 },
-  DealOpened: { category: 'deal', schemaVersion: 1 },
+  // v2 added `channel`; v1 events are read through dealOpenedV1ToV2 (libs/sales).
+  DealOpened: { category: 'deal', schemaVersion: 2 },
   DealStageChanged: { category: 'deal', schemaVersion: 1 },
   DealValueRevised: { category: 'deal', schemaVersion: 1 },
   DealRescheduled: { category: 'deal', schemaVersion: 1 },

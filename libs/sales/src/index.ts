@@ -7,3 +7,4 @@ export * from './deal/deal.commands';
 export * from './deal/deal.decider';
 export { SalesModule } from './sales.module';
 export { RepDealsService } from './deal/rep-deals.service';
+export { SALES_UPCASTERS, dealOpenedV1ToV2, DEAL_CHANNEL_BEFORE_CHANNELS } from './deal/deal.upcasters';
