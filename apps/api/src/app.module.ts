@@ -3,7 +3,7 @@ import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { GraphQLModule } from '@nestjs/graphql';
 import { MercuriusDriver, type MercuriusDriverConfig } from '@nestjs/mercurius';
-import type { GraphQLError } from 'graphql';
+import { GraphQLError, Location } from 'graphql';
 import type { EventStore } from '@kam/event-store';
 import type { ReadStore } from '@kam/read-store';
 import { EntitiesModule, ReportsModule, TeamsQuery } from '@kam/reporting';
@@ -58,9 +58,24 @@ export class AppModule {
                 const authError = (context as unknown as AuthenticatedContext).authError;
                 if (authError) throw authError;
               },
+              // A query that does not parse as GraphQL is read by Mercurius as a JSON AST ("1",
+              // "{}", any JSON), which graphql-js validation then crashes on (a TypeError answered
+              // as INTERNAL_SERVER_ERROR): only documents graphql's own parser produced go on.
+              async (_schema, document) => {
+                if (!(document.loc instanceof Location)) {
+                  throw new GraphQLError('Syntax Error: the query is not a GraphQL document.', { extensions: { code: 'GRAPHQL_PARSE_FAILED' } });
+                }
+              },
             ],
-            // Depth and cost (page sizes from the variables) are checked before execution.
             preExecution: [
+              // Authentication again: Mercurius runs preValidation only for a document it has not
+              // cached yet, so a query text an authenticated caller sent before would otherwise run
+              // without a token (introspection answered, `me` failing as INTERNAL_SERVER_ERROR).
+              async (_schema, _document, context) => {
+                const authError = (context as unknown as AuthenticatedContext).authError;
+                if (authError) throw authError;
+              },
+              // Depth and cost (page sizes from the variables) are checked before execution.
               async (_schema, document, _context, variables) => {
                 assertWithinLimits(document, (variables ?? {}) as Record<string, unknown>, DEFAULT_QUERY_LIMITS);
               },
