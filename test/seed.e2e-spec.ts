@@ -58,11 +58,15 @@ describe('seed generator (through the real command handlers)', () => {
     expect(first.summary.events).toBe(first.events.length);
     expect(first.summary.teams).toBe(2);
     expect(first.summary.repsHired).toBeGreaterThanOrEqual(6);
-    expect(first.summary.dealsWon + first.summary.dealsLost + first.summary.dealsOpen).toBe(first.summary.dealsOpened);
+    expect(first.summary.dealsWon + first.summary.dealsLost + first.summary.dealsOpen).toBe(
+      first.summary.dealsOpened,
+    );
 
     expect(fingerprint(again.events)).toEqual(fingerprint(first.events));
     expect(fingerprint(other.events)).not.toEqual(fingerprint(first.events));
-    expect(new Set(other.events.map((e) => e.streamId))).not.toEqual(new Set(first.events.map((e) => e.streamId)));
+    expect(new Set(other.events.map((e) => e.streamId))).not.toEqual(
+      new Set(first.events.map((e) => e.streamId)),
+    );
 
     // An ADMIN history import: actor 'seed', business time in the past, never before a stream's previous event.
     const now = Date.now();
@@ -89,7 +93,14 @@ describe('seed generator (through the real command handlers)', () => {
   });
 
   it('writes a realistic organisation: every aggregate, moves, losses to named competitors, and an 80/20 revenue split', async () => {
-    const { summary, events } = await seedInMemory({ teams: 3, reps: 12, accounts: 200, months: 12, seed: 7, end: END });
+    const { summary, events } = await seedInMemory({
+      teams: 3,
+      reps: 12,
+      accounts: 200,
+      months: 12,
+      seed: 7,
+      end: END,
+    });
     const types = new Set(events.map((e) => e.type));
     for (const type of [
       'TeamFormed',
@@ -119,10 +130,15 @@ describe('seed generator (through the real command handlers)', () => {
     }
     expect(summary.repsOffboarded).toBeGreaterThan(0);
     expect(summary.events).toBe(events.length);
-    const absent = events.filter((e) => e.type === 'AttendanceRecorded' && (e.data as { attended: boolean }).attended === false);
+    const absent = events.filter(
+      (e) => e.type === 'AttendanceRecorded' && (e.data as { attended: boolean }).attended === false,
+    );
     expect(absent.length).toBeGreaterThan(0);
     const lostTo = new Set(
-      events.filter((e) => e.type === 'DealLost').map((e) => (e.data as { competitor: string | null }).competitor).filter(Boolean),
+      events
+        .filter((e) => e.type === 'DealLost')
+        .map((e) => (e.data as { competitor: string | null }).competitor)
+        .filter(Boolean),
     );
     expect(lostTo.size).toBeGreaterThanOrEqual(5);
 

@@ -73,7 +73,10 @@ export class ProgressBar {
     if (this.total !== undefined && this.total > 0) {
       const ratio = Math.min(this.count / this.total, 1);
       const filled = Math.round(ratio * BAR_WIDTH);
-      parts.push(`[${'#'.repeat(filled)}${'-'.repeat(BAR_WIDTH - filled)}]`, `${(ratio * 100).toFixed(1).padStart(5)}%`);
+      parts.push(
+        `[${'#'.repeat(filled)}${'-'.repeat(BAR_WIDTH - filled)}]`,
+        `${(ratio * 100).toFixed(1).padStart(5)}%`,
+      );
       parts.push(`${formatCount(this.count)}/${formatCount(this.total)}${unit ? ` ${unit}` : ''}`);
     } else {
       parts.push(`${formatCount(this.count)}${unit ? ` ${unit}` : ''}`);

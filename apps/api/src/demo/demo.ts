@@ -8,13 +8,25 @@ import { PROJECTION_ENGINE } from '../read-side/read-side.module';
 // The generator is shared by `npm run seed`, the bench and this demo; it lives with the CLI and
 // depends only on the CommandBus and the contexts' command classes.
 // eslint-disable-next-line no-restricted-imports
-import { catchUpReadModels, seedOrganisation, type SeedSummary, type TeamInfo } from '../../../cli/src/seed/generator';
+import {
+  catchUpReadModels,
+  seedOrganisation,
+  type SeedSummary,
+  type TeamInfo,
+} from '../../../cli/src/seed/generator';
 
 /** Supervisor subjects of the demo teams, fixed so that demo tokens and docs keep working. */
 export const DEMO_SUPERVISORS = ['kam-north', 'kam-south', 'kam-west'] as const;
 
 /** The demo organisation: small enough to seed in seconds, two years of history so reports have depth. */
-export const DEMO_ORGANISATION = { teams: 3, reps: 30, accounts: 300, months: 24, seed: 2026, dealsPerRepPerMonth: 2 } as const;
+export const DEMO_ORGANISATION = {
+  teams: 3,
+  reps: 30,
+  accounts: 300,
+  months: 24,
+  seed: 2026,
+  dealsPerRepPerMonth: 2,
+} as const;
 
 export interface DemoInfo {
   teams: TeamInfo[];
@@ -29,7 +41,10 @@ export interface DemoInfo {
  * undefined when nothing was seeded. Projections are paused while seeding (projecting event by
  * event would triple the time) and catch up in batches before each offboarding and at the end.
  */
-export async function seedDemoIfEmpty(app: INestApplication, config: AppConfig): Promise<DemoInfo | undefined> {
+export async function seedDemoIfEmpty(
+  app: INestApplication,
+  config: AppConfig,
+): Promise<DemoInfo | undefined> {
   if (!config.demo) return undefined;
   const store = app.get<EventStore>(EVENT_STORE);
   if ((await store.headPosition()) !== undefined) return undefined;
@@ -54,7 +69,11 @@ export async function seedDemoIfEmpty(app: INestApplication, config: AppConfig):
  * first demo team's SUPERVISOR, BI_READER; 12 h) and a query to paste. Never the secret itself.
  */
 export async function demoBanner(info: DemoInfo, config: AppConfig, baseUrl: string): Promise<string> {
-  const secret = resolveJwtSecret({ configured: config.jwtSecret, dataDir: config.dataDir, production: config.production });
+  const secret = resolveJwtSecret({
+    configured: config.jwtSecret,
+    dataDir: config.dataDir,
+    production: config.production,
+  });
   const ttl = 12 * 3600;
   const team = info.teams[0]!;
   const [admin, supervisor, bi] = await Promise.all([

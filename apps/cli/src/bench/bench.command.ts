@@ -1,4 +1,12 @@
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { cpus, freemem, loadavg, totalmem, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { mintToken } from '@kam/auth';
@@ -35,7 +43,7 @@ export interface BenchResults {
     rebuild_per_s: number | null;
     reason?: string;
     run: RebuildMeasurement;
-    dataset_build_full_rebuild: DatasetMarker['fullRebuild'] & { measured_at: string };
+    dataset_build_full_rebuild: DatasetMarker['fullRebuild'];
   };
   graphql: {
     baseline_hello_rps: number;
@@ -53,10 +61,20 @@ export interface BenchResults {
     details: Record<string, LoadResult | undefined>;
   };
   mutations: { open_deal_per_s: number | null; p99_ms: number | null; reason?: string; detail?: LoadResult };
-  lag: (LagResult & { reason?: undefined }) | { write_rate_per_s: number; p50_ms: null; p99_ms: null; reason: string };
+  lag:
+    | (LagResult & { reason?: undefined })
+    | { write_rate_per_s: number; p50_ms: null; p99_ms: null; reason: string };
   memory: { peak_rss_mb: number; max_sampled_rss_mb: number; how: string };
   dataset: DatasetMarker;
-  machine: { cpus: string; cores: number; memory_gb: number; free_memory_gb: number; node: string; platform: string; load_average: number[] };
+  machine: {
+    cpus: string;
+    cores: number;
+    memory_gb: number;
+    free_memory_gb: number;
+    node: string;
+    platform: string;
+    load_average: number[];
+  };
   date: string;
   elapsed_s: number;
 }
@@ -96,13 +114,18 @@ export async function benchCommand(argv: string[]): Promise<void> {
   const warmupS = num('warmup', 3);
   const connections = num('connections', 32);
   const profileDir = args.profile ? resolve(String(args.profile)) : undefined;
-  const log = (line: string): void => void process.stderr.write(`[bench ${formatDuration((performance.now() - started) / 1000)}] ${line}\n`);
+  const log = (line: string): void =>
+    void process.stderr.write(`[bench ${formatDuration((performance.now() - started) / 1000)}] ${line}\n`);
   const projections = benchProjections();
 
   log('append: raw better-sqlite3 vs the SQLite event store (bench/append.bench.ts)');
   const synchronous = parseSqliteSynchronous(process.env.KAM_SQLITE_SYNCHRONOUS);
   const appendEvents = 20_000;
-  const append = { ...(await benchAppend({ events: appendEvents, synchronous })), events_per_run: appendEvents, synchronous };
+  const append = {
+    ...(await benchAppend({ events: appendEvents, synchronous })),
+    events_per_run: appendEvents,
+    synchronous,
+  };
 
   const dataset = smoke
     ? await ensureDataset(cacheDir, projections, log, SMOKE_ORGANISATION, 0)
@@ -116,19 +139,36 @@ export async function benchCommand(argv: string[]): Promise<void> {
   let api: ChildServer | undefined;
   let hello: ChildServer | undefined;
   try {
-    const run = await measureRebuild(join(cacheDir, 'events.sqlite'), join(scratch, 'rebuild-read-models.sqlite'), projections, budget || null);
+    const run = await measureRebuild(
+      join(cacheDir, 'events.sqlite'),
+      join(scratch, 'rebuild-read-models.sqlite'),
+      projections,
+      budget || null,
+    );
 
     // The server runs on a copy, so the writes of the mutation and lag phases never reach the cache.
     log('copying the data set for the server');
     const work = join(scratch, 'data');
     mkdirSync(work);
-    for (const file of ['events.sqlite', 'events.sqlite-wal', 'read-models.sqlite', 'read-models.sqlite-wal']) {
+    for (const file of [
+      'events.sqlite',
+      'events.sqlite-wal',
+      'read-models.sqlite',
+      'read-models.sqlite-wal',
+    ]) {
       if (existsSync(join(cacheDir, file))) copyFileSync(join(cacheDir, file), join(work, file));
     }
 
     log('graphql: bare Fastify + Mercurius hello-world (child process)');
     hello = await startHelloChild();
-    const helloResult = await loadTest({ url: hello.url, headers: {}, body: JSON.stringify({ query: '{ hello }' }), connections, durationS, warmupS });
+    const helloResult = await loadTest({
+      url: hello.url,
+      headers: {},
+      body: JSON.stringify({ query: '{ hello }' }),
+      connections,
+      durationS,
+      warmupS,
+    });
     await hello.stop();
     hello = undefined;
 
@@ -145,10 +185,19 @@ export async function benchCommand(argv: string[]): Promise<void> {
     try {
       const token = await mintToken({ sub: 'bench-admin', role: 'ADMIN' }, BENCH_SECRET, 3600);
       await waitForReadModels(server.url, token, String(dataset.events));
-      const graphql = await benchQueries(server.url, token, dataset, { connections, durationS, warmupS }, helloResult, log);
+      const graphql = await benchQueries(
+        server.url,
+        token,
+        dataset,
+        { connections, durationS, warmupS },
+        helloResult,
+        log,
+      );
       const targets = await dealTargets(server.url, token);
       log('mutations: openDeal over HTTP');
-      const mutations = await settle(() => benchOpenDeal(server.url, token, targets, { connections, durationS, warmupS }));
+      const mutations = await settle(() =>
+        benchOpenDeal(server.url, token, targets, { connections, durationS, warmupS }),
+      );
       log('lag: openDeal at 500/s, each awaited in the read models');
       const lag = await settle(() => measureLag(server.url, token, targets, { rate: 500, durationS }));
       const memory = server.memory();
@@ -161,7 +210,7 @@ export async function benchCommand(argv: string[]): Promise<void> {
           rebuild_per_s: run.rebuild_per_s,
           ...(run.reason ? { reason: run.reason } : {}),
           run,
-          dataset_build_full_rebuild: { ...dataset.fullRebuild, measured_at: dataset.generatedAt },
+          dataset_build_full_rebuild: dataset.fullRebuild,
         },
         graphql,
         mutations: mutations.ok
@@ -182,7 +231,10 @@ export async function benchCommand(argv: string[]): Promise<void> {
       api = undefined;
       if (!smoke || args.docs) {
         const docs = resolve(String(args.docs ?? 'docs/benchmarks.md'));
-        writeFileSync(docs, renderBenchmarks(results, existsSync(docs) ? readFileSync(docs, 'utf8') : undefined));
+        writeFileSync(
+          docs,
+          renderBenchmarks(results, existsSync(docs) ? readFileSync(docs, 'utf8') : undefined),
+        );
         log(`wrote ${docs}`);
       }
       if (args.json) {
@@ -212,7 +264,11 @@ function headline(r: BenchResults): Record<string, unknown> {
       store_single_per_s: append.store_single_per_s,
       store_batch100_per_s: append.store_batch100_per_s,
     },
-    rebuild: { events: rebuild.events, raw_read_parse_per_s: rebuild.raw_read_parse_per_s, rebuild_per_s: rebuild.rebuild_per_s },
+    rebuild: {
+      events: rebuild.events,
+      raw_read_parse_per_s: rebuild.raw_read_parse_per_s,
+      rebuild_per_s: rebuild.rebuild_per_s,
+    },
     graphql: {
       baseline_hello_rps: graphql.baseline_hello_rps,
       team_performance_rps: graphql.team_performance_rps,
@@ -228,7 +284,9 @@ function headline(r: BenchResults): Record<string, unknown> {
   };
 }
 
-async function settle<T>(fn: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; reason: string }> {
+async function settle<T>(
+  fn: () => Promise<T>,
+): Promise<{ ok: true; value: T } | { ok: false; reason: string }> {
   try {
     return { ok: true, value: await fn() };
   } catch (error) {
@@ -280,17 +338,38 @@ async function benchQueries(
   const details: Record<string, LoadResult | undefined> = { hello };
   let team: BenchResults['graphql']['team'] = null;
   try {
-    const { teams } = await gql<{ teams: Array<{ id: string; name: string; reps: Array<{ id: string }> }> }>(url, token, '{ teams { id name reps { id } } }');
-    const biggest = [...teams].sort((a, b) => b.reps.length - a.reps.length || a.name.localeCompare(b.name))[0];
-    if (biggest) team = { id: biggest.id, name: biggest.name, reps: biggest.reps.length, period: lastFullQuarter(dataset.end) };
+    const { teams } = await gql<{ teams: Array<{ id: string; name: string; reps: Array<{ id: string }> }> }>(
+      url,
+      token,
+      '{ teams { id name reps { id } } }',
+    );
+    const biggest = [...teams].sort(
+      (a, b) => b.reps.length - a.reps.length || a.name.localeCompare(b.name),
+    )[0];
+    if (biggest)
+      team = {
+        id: biggest.id,
+        name: biggest.name,
+        reps: biggest.reps.length,
+        period: lastFullQuarter(dataset.end),
+      };
   } catch (error) {
     reasons.teams = error instanceof Error ? error.message : String(error);
   }
-  const measure = async (name: string, query: string, variables: Record<string, unknown> | undefined): Promise<QueryFigures> => {
+  const measure = async (
+    name: string,
+    query: string,
+    variables: Record<string, unknown> | undefined,
+  ): Promise<QueryFigures> => {
     try {
       await gql(url, token, query, variables); // exists, answers without errors, and is warm
       log(`graphql: ${name}`);
-      const result = await loadTest({ url, headers: { authorization: `Bearer ${token}` }, body: JSON.stringify({ query, variables }), ...load });
+      const result = await loadTest({
+        url,
+        headers: { authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query, variables }),
+        ...load,
+      });
       details[name] = result;
       return { rps: result.rps, p99_ms: result.p99_ms, detail: result };
     } catch (error) {
@@ -301,9 +380,13 @@ async function benchQueries(
     }
   };
   const teamVars = team ? { teamId: team.id, from: team.period.from, to: team.period.to } : undefined;
-  const teamPerformance = team ? await measure('team_performance', TEAM_PERFORMANCE, teamVars) : { rps: null, p99_ms: null };
+  const teamPerformance = team
+    ? await measure('team_performance', TEAM_PERFORMANCE, teamVars)
+    : { rps: null, p99_ms: null };
   const dealsPage = await measure('deals_page', DEALS_PAGE, undefined);
-  const pipeline = team ? await measure('pipeline', PIPELINE, { teamId: team.id }) : { rps: null, p99_ms: null };
+  const pipeline = team
+    ? await measure('pipeline', PIPELINE, { teamId: team.id })
+    : { rps: null, p99_ms: null };
   return {
     baseline_hello_rps: hello.rps,
     team_performance_rps: teamPerformance.rps,
@@ -328,10 +411,15 @@ async function dealTargets(url: string, token: string): Promise<DealTarget[]> {
     token,
     '{ reps(first: 200) { edges { node { id active } } } }',
   );
-  const { accounts } = await gql<{ accounts: { edges: Array<{ node: { id: string } }> } }>(url, token, '{ accounts(first: 200) { edges { node { id } } } }');
+  const { accounts } = await gql<{ accounts: { edges: Array<{ node: { id: string } }> } }>(
+    url,
+    token,
+    '{ accounts(first: 200) { edges { node { id } } } }',
+  );
   const active = reps.edges.map((e) => e.node).filter((r) => r.active);
   const accountIds = accounts.edges.map((e) => e.node.id);
-  if (active.length === 0 || accountIds.length === 0) throw new Error('the data set has no active rep or no account');
+  if (active.length === 0 || accountIds.length === 0)
+    throw new Error('the data set has no active rep or no account');
   return active.map((rep, i) => ({ repId: rep.id, accountId: accountIds[i % accountIds.length]! }));
 }
 

@@ -28,7 +28,8 @@ export async function freePort(): Promise<number> {
 function procStatusMb(pid: number): { rssMb: number; hwmMb: number } | undefined {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kb = (name: string): number => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+    const kb = (name: string): number =>
+      Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
     return { rssMb: kb('VmRSS') / 1024, hwmMb: kb('VmHWM') / 1024 };
   } catch {
     return undefined;
@@ -115,9 +116,13 @@ export async function startApiChild(options: {
 
 /** The bare Fastify + Mercurius hello-world (hello-server.ts) in its own process. */
 export async function startHelloChild(): Promise<ChildServer> {
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', resolve('apps/cli/src/bench/hello-server.ts')], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['-r', '@swc-node/register', resolve('apps/cli/src/bench/hello-server.ts')],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const port = await new Promise<string>((resolvePort, reject) => {
     let out = '';
     child.stdout!.on('data', (chunk: Buffer) => {

@@ -69,7 +69,12 @@ async function run(options: LoadOptions): Promise<LoadResult> {
 }
 
 /** One GraphQL request over fetch; throws on HTTP or GraphQL errors. */
-export async function gql<T>(url: string, token: string, query: string, variables?: Record<string, unknown>): Promise<T> {
+export async function gql<T>(
+  url: string,
+  token: string,
+  query: string,
+  variables?: Record<string, unknown>,
+): Promise<T> {
   const response = await fetch(`${url}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
@@ -77,7 +82,9 @@ export async function gql<T>(url: string, token: string, query: string, variable
   });
   const reply = (await response.json()) as { data?: T; errors?: unknown[] };
   if (response.status !== 200 || reply.errors?.length) {
-    throw new Error(`GraphQL request failed (${response.status}): ${JSON.stringify(reply.errors ?? reply).slice(0, 500)}`);
+    throw new Error(
+      `GraphQL request failed (${response.status}): ${JSON.stringify(reply.errors ?? reply).slice(0, 500)}`,
+    );
   }
   return reply.data as T;
 }

@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { openSqliteEventStore } from '@kam/event-store';
-import { openReadStore, rebuildProjections, type Projection } from '@kam/read-store';
+import { openReadStore, rebuildProjections, type Projection, type RebuildResult } from '@kam/read-store';
 import { ProgressBar } from '../progress';
 
 /**
@@ -46,8 +46,19 @@ export interface RebuildMeasurement {
   elapsed_s: number;
   budget_s: number | null;
   reason?: string;
-  /** Per projection: events read from the log per second while it was being rebuilt. */
-  projections: Array<{ name: string; processed: number; seconds: number; per_s: number; complete: boolean }>;
+  /**
+   * Per read model: events of the log it had gone through, and (when the rebuild finished) the
+   * rebuild's own figures: wall time until its swap and, where the rebuild reports it, the time
+   * spent in its write transactions.
+   */
+  projections: Array<{
+    name: string;
+    processed: number;
+    complete: boolean;
+    seconds?: number;
+    apply_seconds?: number;
+    per_s?: number;
+  }>;
 }
 
 /**
@@ -69,11 +80,11 @@ export async function measureRebuild(
   const controller = new AbortController();
   const started = performance.now();
   const deadline = budgetS === null ? Infinity : started + budgetS * 1000;
-  const rows = new Map<string, { processed: number; startedAt: number; endedAt: number; complete: boolean }>();
-  const bar = new ProgressBar({ label: 'rebuild', unit: 'events', total: events * projections.length });
-  let doneBefore = 0;
+  const progress = new Map<string, { processed: number; complete: boolean }>();
+  const bar = new ProgressBar({ label: 'rebuild', unit: 'events', total: events });
+  let results: RebuildResult[] | undefined;
   try {
-    await rebuildProjections({
+    results = await rebuildProjections({
       store,
       readStore,
       projections,
@@ -81,15 +92,12 @@ export async function measureRebuild(
       signal: controller.signal,
       progressIntervalMs: 500,
       onProgress: (p) => {
-        const now = performance.now();
-        const row = rows.get(p.projection) ?? { processed: 0, startedAt: now, endedAt: now, complete: false };
-        row.processed = p.processed;
-        row.endedAt = now;
-        row.complete = p.done;
-        rows.set(p.projection, row);
-        bar.update(doneBefore + p.processed);
-        if (p.done) doneBefore += p.processed;
-        else if (now > deadline) controller.abort();
+        progress.set(p.projection, { processed: p.processed, complete: p.done });
+        // One projection after another, or one pass for all: the mean over projections is the share done.
+        let sum = 0;
+        for (const row of progress.values()) sum += row.processed;
+        bar.update(sum / projections.length);
+        if (!p.done && performance.now() > deadline) controller.abort();
       },
     });
   } catch (error) {
@@ -101,17 +109,23 @@ export async function measureRebuild(
     for (const suffix of ['', '-wal', '-shm']) rmSync(`${scratchReadModels}${suffix}`, { force: true });
   }
   const elapsed = (performance.now() - started) / 1000;
-  // A projection's first report comes after its first batch; its time runs from the previous one's end.
-  let previousEnd = started;
-  const projectionRows = projections
-    .filter((p) => rows.has(p.name))
-    .map((p) => {
-      const row = rows.get(p.name)!;
-      const seconds = Math.max((row.endedAt - previousEnd) / 1000, 1e-3);
-      previousEnd = row.endedAt;
-      return { name: p.name, processed: row.processed, seconds: round1(seconds), per_s: Math.round(row.processed / seconds), complete: row.complete };
-    });
-  const complete = projectionRows.length === projections.length && projectionRows.every((r) => r.complete);
+  const complete = results !== undefined && results.length === projections.length;
+  const rows = complete
+    ? results!.map((r) => ({
+        name: r.projection,
+        processed: r.processed,
+        complete: true,
+        seconds: round1(r.durationMs / 1000),
+        per_s: r.eventsPerSecond,
+        ...('applyMs' in r && typeof r.applyMs === 'number'
+          ? { apply_seconds: round1(r.applyMs / 1000) }
+          : {}),
+      }))
+    : projections.map((p) => ({
+        name: p.name,
+        processed: progress.get(p.name)?.processed ?? 0,
+        complete: progress.get(p.name)?.complete ?? false,
+      }));
   return {
     events,
     rebuild_per_s: complete ? Math.round(events / elapsed) : null,
@@ -123,9 +137,9 @@ export async function measureRebuild(
       : {
           reason:
             `the rebuild of ${projections.length} read models did not finish within the ${budgetS} s budget ` +
-            `(${projectionRows.filter((r) => r.complete).length} finished); rerun with --rebuild-budget 0 for a full figure`,
+            `(${rows.filter((r) => r.complete).length} finished); rerun with --rebuild-budget 0 for a full figure`,
         }),
-    projections: projectionRows,
+    projections: rows,
   };
 }
 

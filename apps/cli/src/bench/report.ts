@@ -13,7 +13,9 @@ interface Row {
 }
 
 const fmt = (n: number | null | undefined, unit = ''): string =>
-  n === null || n === undefined || Number.isNaN(n) ? 'n/a' : `${Math.round(n).toLocaleString('en-US')}${unit}`;
+  n === null || n === undefined || Number.isNaN(n)
+    ? 'n/a'
+    : `${Math.round(n).toLocaleString('en-US')}${unit}`;
 const ms = (n: number | null | undefined): string => (n === null || n === undefined ? 'n/a' : `${n} ms`);
 const ratio = (a: number | null | undefined, b: number | null | undefined): number | null =>
   a === null || a === undefined || !b ? null : a / b;
@@ -47,19 +49,31 @@ export function goalRows(r: BenchResults): Row[] {
     },
     {
       what: `rebuild of every read model over ${fmt(r.rebuild.events)} events (events/s)`,
-      ours: r.rebuild.rebuild_per_s === null ? `n/a (${r.rebuild.run.elapsed_s} s budget ran out)` : fmt(r.rebuild.rebuild_per_s),
+      ours:
+        r.rebuild.rebuild_per_s === null
+          ? `n/a (${r.rebuild.run.elapsed_s} s budget ran out)`
+          : fmt(r.rebuild.rebuild_per_s),
       baseline: `${fmt(r.rebuild.raw_read_parse_per_s)} raw read + JSON.parse`,
       ratio: x(rebuildRatio),
       goal: '≥ 50,000/s and ≥ 0.3× raw',
-      met: r.rebuild.rebuild_per_s === null ? '✗' : check(r.rebuild.rebuild_per_s >= 50_000 && (rebuildRatio ?? 0) >= 0.3),
+      met:
+        r.rebuild.rebuild_per_s === null
+          ? '✗'
+          : check(r.rebuild.rebuild_per_s >= 50_000 && (rebuildRatio ?? 0) >= 0.3),
     },
     {
       what: `teamPerformance, ${g.team?.reps ?? '?'}-rep team, one quarter (req/s, p99)`,
-      ours: g.team_performance_rps === null ? 'n/a' : `${fmt(g.team_performance_rps)}, p99 ${ms(g.team_performance_p99_ms)}`,
+      ours:
+        g.team_performance_rps === null
+          ? 'n/a'
+          : `${fmt(g.team_performance_rps)}, p99 ${ms(g.team_performance_p99_ms)}`,
       baseline: `${fmt(g.baseline_hello_rps)} hello-world`,
       ratio: x(tp),
       goal: '≥ 0.25× hello, p99 ≤ 10 ms',
-      met: g.team_performance_rps === null ? '✗' : check((tp ?? 0) >= 0.25 && (g.team_performance_p99_ms ?? Infinity) <= 10),
+      met:
+        g.team_performance_rps === null
+          ? '✗'
+          : check((tp ?? 0) >= 0.25 && (g.team_performance_p99_ms ?? Infinity) <= 10),
     },
     {
       what: 'deals(first: 50) (req/s, p99)',
@@ -79,7 +93,10 @@ export function goalRows(r: BenchResults): Row[] {
     },
     {
       what: 'openDeal end to end over HTTP (mutations/s, p99)',
-      ours: r.mutations.open_deal_per_s === null ? 'n/a' : `${fmt(r.mutations.open_deal_per_s)}, p99 ${ms(r.mutations.p99_ms)}`,
+      ours:
+        r.mutations.open_deal_per_s === null
+          ? 'n/a'
+          : `${fmt(r.mutations.open_deal_per_s)}, p99 ${ms(r.mutations.p99_ms)}`,
       baseline: '—',
       ratio: '—',
       goal: '≥ 2,000/s',
@@ -117,7 +134,9 @@ export function renderBenchmarks(r: BenchResults, previous: string | undefined):
     '',
     '| what | ours | baseline | ratio | goal | |',
     '|---|---|---|---|---|---|',
-    ...rows.map((row) => `| ${row.what} | ${row.ours} | ${row.baseline} | ${row.ratio} | ${row.goal} | ${row.met} |`),
+    ...rows.map(
+      (row) => `| ${row.what} | ${row.ours} | ${row.baseline} | ${row.ratio} | ${row.goal} | ${row.met} |`,
+    ),
     '',
     '### How each figure was taken',
     '',
@@ -130,12 +149,15 @@ export function renderBenchmarks(r: BenchResults, previous: string | undefined):
         ? ` **Not complete in this run**: ${r.rebuild.reason}. What was measured before the budget ran out is below.`
         : ` Took ${r.rebuild.run.elapsed_s} s.`),
     `  The full rebuild that built the cached read models (${d.fullRebuild.elapsedMs / 1000} s, ` +
-      `${fmt(d.fullRebuild.eventsPerSecond)} events/s over ${fmt(d.events)} events, measured ${d.generatedAt.slice(0, 16).replace('T', ' ')} UTC on this machine) ` +
+      `${fmt(d.fullRebuild.eventsPerSecond)} events/s over ${fmt(d.events)} events, measured ${d.fullRebuild.measuredAt.slice(0, 16).replace('T', ' ')} UTC on this machine) ` +
       'is a complete figure, from the run that built the data set.',
     '',
-    '  | read model | events | seconds | events/s | finished |',
+    '  | read model | events read | finished | s until swap | s in its write transactions |',
     '  |---|---|---|---|---|',
-    ...r.rebuild.run.projections.map((p) => `  | ${p.name} | ${fmt(p.processed)} | ${p.seconds} | ${fmt(p.per_s)} | ${p.complete ? 'yes' : 'no'} |`),
+    ...r.rebuild.run.projections.map(
+      (p) =>
+        `  | ${p.name} | ${fmt(p.processed)} | ${p.complete ? 'yes' : 'no'} | ${p.seconds ?? 'n/a'} | ${p.apply_seconds ?? 'n/a'} |`,
+    ),
     '',
     `- **graphql**: autocannon (programmatic API), ${r.graphql.connections} connections, ${r.graphql.warmup_s} s warm-up then ` +
       `${r.graphql.duration_s} s measured per query; a run with any non-2xx, socket error or GraphQL \`errors\` in a body counts as failed. ` +
@@ -150,7 +172,9 @@ export function renderBenchmarks(r: BenchResults, previous: string | undefined):
       'the active reps (server-made ids).' +
       (r.mutations.reason ? ` Not measured: ${r.mutations.reason}` : ''),
     `- **lag**: ${'method' in r.lag && r.lag.method ? r.lag.method : ''}.` +
-      ('achieved_rate_per_s' in r.lag ? ` Sent at ${r.lag.achieved_rate_per_s}/s, ${r.lag.samples} samples, max ${r.lag.max_ms} ms.` : '') +
+      ('achieved_rate_per_s' in r.lag
+        ? ` Sent at ${r.lag.achieved_rate_per_s}/s, ${r.lag.samples} samples, max ${r.lag.max_ms} ms.`
+        : '') +
       (r.lag.reason ? ` Not measured: ${r.lag.reason}` : ''),
     `- **memory**: ${r.memory.how}; the highest RSS sampled every 500 ms was ${fmt(r.memory.max_sampled_rss_mb, ' MB')}.`,
     '',
@@ -172,7 +196,11 @@ export function renderBenchmarks(r: BenchResults, previous: string | undefined):
   ];
   const generated = lines.join('\n');
   if (previous && previous.includes(START) && previous.includes(END)) {
-    return previous.slice(0, previous.indexOf(START)) + generated + previous.slice(previous.indexOf(END) + END.length);
+    return (
+      previous.slice(0, previous.indexOf(START)) +
+      generated +
+      previous.slice(previous.indexOf(END) + END.length)
+    );
   }
   return `# Benchmarks\n\nRerun: \`npm run bench\` (add \`-- --json out/bench.json\` for the figures as JSON).\n\n${generated}\n`;
 }

@@ -77,15 +77,24 @@ export async function measureLag(
     if (wait > 1) await new Promise((r) => setTimeout(r, wait));
     const one = (async () => {
       const t0 = performance.now();
-      const body = JSON.parse(openDealBody(targets[i % targets.length]!, i)) as { query: string; variables: Record<string, unknown> };
-      const { openDeal } = await gql<{ openDeal: { id: string; position: string } }>(url, token, body.query, body.variables);
+      const body = JSON.parse(openDealBody(targets[i % targets.length]!, i)) as {
+        query: string;
+        variables: Record<string, unknown>;
+      };
+      const { openDeal } = await gql<{ openDeal: { id: string; position: string } }>(
+        url,
+        token,
+        body.query,
+        body.variables,
+      );
       const { deal } = await gql<{ deal: { id: string } | null }>(
         url,
         token,
         'query($id: ID!, $at: String) { deal(id: $id, atLeastPosition: $at) { id } }',
         { id: openDeal.id, at: openDeal.position },
       );
-      if (deal?.id !== openDeal.id) throw new Error(`deal ${openDeal.id} not visible at ${openDeal.position}`);
+      if (deal?.id !== openDeal.id)
+        throw new Error(`deal ${openDeal.id} not visible at ${openDeal.position}`);
       lags.push(performance.now() - t0);
     })().catch((error: unknown) => {
       failures.push(error instanceof Error ? error.message : String(error));
@@ -95,9 +104,11 @@ export async function measureLag(
   }
   const sendSeconds = (performance.now() - started) / 1000;
   await Promise.all(pending);
-  if (failures.length > 0) throw new Error(`${failures.length} of ${total} lag probes failed, e.g. ${failures[0]}`);
+  if (failures.length > 0)
+    throw new Error(`${failures.length} of ${total} lag probes failed, e.g. ${failures[0]}`);
   lags.sort((a, b) => a - b);
-  const pct = (p: number): number => Math.round(lags[Math.min(lags.length - 1, Math.floor(p * lags.length))]! * 10) / 10;
+  const pct = (p: number): number =>
+    Math.round(lags[Math.min(lags.length - 1, Math.floor(p * lags.length))]! * 10) / 10;
   return {
     write_rate_per_s: options.rate,
     achieved_rate_per_s: Math.round(total / sendSeconds),

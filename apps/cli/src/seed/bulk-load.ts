@@ -1,7 +1,12 @@
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { SQLITE_EVENT_INSERT_SQL, applySqlitePragmas, migrateSqliteEventStore, type SqliteSynchronous } from '@kam/event-store';
+import {
+  SQLITE_EVENT_INSERT_SQL,
+  applySqlitePragmas,
+  migrateSqliteEventStore,
+  type SqliteSynchronous,
+} from '@kam/event-store';
 import type { SerializedRow } from './memory-event-store';
 
 /**

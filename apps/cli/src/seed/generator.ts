@@ -217,7 +217,7 @@ export async function runKeyed(
         else waiting.push(command);
       }
       const claimed = new Set<string>();
-      for (let i = 0; i < waiting.length && running < concurrency; ) {
+      for (let i = 0; i < waiting.length && running < concurrency;) {
         const command = waiting[i]!;
         if (command.keys[0] === BARRIER) {
           if (i === 0 && running === 0) {

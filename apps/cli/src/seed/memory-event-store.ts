@@ -51,7 +51,11 @@ export class MemoryEventStore implements EventStore {
     private readonly cachedStreams = 50_000,
   ) {}
 
-  async append(streamId: string, events: NewEvent[], expectedRevision: ExpectedRevision): Promise<AppendResult> {
+  async append(
+    streamId: string,
+    events: NewEvent[],
+    expectedRevision: ExpectedRevision,
+  ): Promise<AppendResult> {
     if (events.length === 0) throw new RangeError(`Append to ${streamId} carries no event`);
     const stream = this.streams.get(streamId);
     const current = stream ? stream.length - 1 : null;
@@ -63,7 +67,8 @@ export class MemoryEventStore implements EventStore {
       for (const e of events) last = Math.max(last, this.byId.get(e.id) ?? last);
       return { nextExpectedRevision: this.rows[last]!.revision, position: String(last + 1) };
     }
-    if (!matches(expectedRevision, current)) throw new WrongExpectedRevision(streamId, String(expectedRevision), current);
+    if (!matches(expectedRevision, current))
+      throw new WrongExpectedRevision(streamId, String(expectedRevision), current);
     const seen = new Set<string>();
     for (const e of events) {
       if (seen.has(e.id)) throw new DuplicateEventId(streamId, e.id, null);
@@ -119,14 +124,17 @@ export class MemoryEventStore implements EventStore {
     const types = options.filter?.eventTypePrefixes?.length ? options.filter.eventTypePrefixes : undefined;
     const streams = options.filter?.streamPrefixes?.length ? options.filter.streamPrefixes : undefined;
     const keep = (r: SerializedRow): boolean =>
-      (!types || types.some((p) => r.type.startsWith(p))) && (!streams || streams.some((p) => r.streamId.startsWith(p)));
+      (!types || types.some((p) => r.type.startsWith(p))) &&
+      (!streams || streams.some((p) => r.streamId.startsWith(p)));
     const out: RecordedEvent[] = [];
     if (options.direction === 'backwards') {
-      const from = options.fromPosition === undefined ? this.rows.length - 1 : Number(options.fromPosition) - 2;
+      const from =
+        options.fromPosition === undefined ? this.rows.length - 1 : Number(options.fromPosition) - 2;
       for (let i = from; i >= 0 && out.length < max; i--) if (keep(this.rows[i]!)) out.push(this.parse(i));
     } else {
       const from = options.fromPosition === undefined ? 0 : Number(options.fromPosition);
-      for (let i = from; i < this.rows.length && out.length < max; i++) if (keep(this.rows[i]!)) out.push(this.parse(i));
+      for (let i = from; i < this.rows.length && out.length < max; i++)
+        if (keep(this.rows[i]!)) out.push(this.parse(i));
     }
     return out;
   }

@@ -59,7 +59,8 @@ type Factory<Input> = (input: Input, envelope: CommandEnvelope) => Command<Comma
 export const COMMAND_FACTORIES = {
   FormTeam: ((i, e) => new FormTeamCommand(i, e)) as Factory<FormTeamInput>,
   RenameTeam: ((i, e) => new RenameTeamCommand(i, e)) as Factory<RenameTeamInput>,
-  ChangeTeamSupervisor: ((i, e) => new ChangeTeamSupervisorCommand(i, e)) as Factory<ChangeTeamSupervisorInput>,
+  ChangeTeamSupervisor: ((i, e) =>
+    new ChangeTeamSupervisorCommand(i, e)) as Factory<ChangeTeamSupervisorInput>,
   HireRep: ((i, e) => new HireRepCommand(i, e)) as Factory<HireRepInput>,
   TransferRep: ((i, e) => new TransferRepCommand(i, e)) as Factory<TransferRepInput>,
   ChangeRepChannel: ((i, e) => new ChangeRepChannelCommand(i, e)) as Factory<ChangeRepChannelInput>,

@@ -53,14 +53,18 @@ export async function seedCommand(argv: string[]): Promise<void> {
     months: intArg(args, 'months', DEFAULTS.months),
     seed: intArg(args, 'seed', DEFAULTS.seed, 0),
     concurrency: intArg(args, 'concurrency', 1),
-    dealsPerRepPerMonth: args['deals-per-rep-month'] === undefined ? undefined : numberArg(String(args['deals-per-rep-month']), 'deals-per-rep-month'),
+    dealsPerRepPerMonth:
+      args['deals-per-rep-month'] === undefined
+        ? undefined
+        : numberArg(String(args['deals-per-rep-month']), 'deals-per-rep-month'),
     end: args.end === undefined ? undefined : dateArg(String(args.end)),
   };
   const env = { ...process.env, ...(args['data-dir'] ? { KAM_DATA_DIR: String(args['data-dir']) } : {}) };
   // Projections do not run while seeding (event-by-event projection would triple the time): the
   // engine catches up in big batches before each offboarding and once at the end.
   const config: AppConfig = { ...loadConfig(env), demo: false, runProjections: false, logLevel: 'error' };
-  if (args.fast && config.eventStoreUrl) throw new Error('--fast writes the embedded SQLite store; unset EVENTSTORE_URL');
+  if (args.fast && config.eventStoreUrl)
+    throw new Error('--fast writes the embedded SQLite store; unset EVENTSTORE_URL');
   const seed = args.fast ? seedDataDirFast : seedDataDir;
   const summary = await seed(config, options, { quiet: Boolean(args.quiet) });
   process.stdout.write(`${formatSummary(summary, config.dataDir)}\n`);
@@ -78,7 +82,9 @@ export async function seedDataDir(
     const store = app.get<EventStore>(EVENT_STORE);
     const head = await store.headPosition();
     if (head !== undefined) {
-      throw new Error(`${config.dataDir} already holds events (head position ${head}); seed an empty --data-dir`);
+      throw new Error(
+        `${config.dataDir} already holds events (head position ${head}); seed an empty --data-dir`,
+      );
     }
     const engine = app.get<ProjectionEngine>(PROJECTION_ENGINE, { strict: false });
     const catchUp = (): Promise<void> => catchUpReadModels(engine, store, { stopAfter: true });
@@ -103,22 +109,33 @@ export async function seedDataDir(
  * SQLite round trip per command (stream reads and one write transaction each), which dominates the
  * normal path. For large benchmark sets; the file must not exist yet.
  */
-export async function seedDataDirFast(config: AppConfig, options: SeedOptions, output: { quiet?: boolean } = {}): Promise<SeedSummary> {
+export async function seedDataDirFast(
+  config: AppConfig,
+  options: SeedOptions,
+  output: { quiet?: boolean } = {},
+): Promise<SeedSummary> {
   const file = join(config.dataDir, 'events.sqlite');
   const store = new MemoryEventStore();
   const context = await createWriteContext(store);
   let summary: SeedSummary;
   try {
     const bar = output.quiet ? undefined : new ProgressBar({ label: 'seed (memory)', unit: 'events' });
-    summary = await seedOrganisation(context.commandBus, options, (p) => bar?.update(p.events, p.estimatedEvents));
+    summary = await seedOrganisation(context.commandBus, options, (p) =>
+      bar?.update(p.events, p.estimatedEvents),
+    );
     bar?.update(summary.events, summary.events);
     bar?.finish();
   } finally {
     await context.close();
   }
   const started = performance.now();
-  const load = output.quiet ? undefined : new ProgressBar({ label: 'bulk load', unit: 'events', total: store.rows.length });
-  bulkLoadSqlite(file, store.rows, { synchronous: config.sqliteSynchronous, onProgress: (n) => load?.update(n) });
+  const load = output.quiet
+    ? undefined
+    : new ProgressBar({ label: 'bulk load', unit: 'events', total: store.rows.length });
+  bulkLoadSqlite(file, store.rows, {
+    synchronous: config.sqliteSynchronous,
+    onProgress: (n) => load?.update(n),
+  });
   load?.update(store.rows.length);
   load?.finish();
   const elapsedMs = summary.elapsedMs + (performance.now() - started);
@@ -155,13 +172,15 @@ function intArg(args: Record<string, string | boolean>, name: string, fallback: 
   const raw = args[name];
   if (raw === undefined) return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < min) throw new Error(`--${name} must be an integer >= ${min}, got "${String(raw)}"`);
+  if (!Number.isInteger(value) || value < min)
+    throw new Error(`--${name} must be an integer >= ${min}, got "${String(raw)}"`);
   return value;
 }
 
 function numberArg(raw: string, name: string): number {
   const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} must be a positive number, got "${raw}"`);
+  if (!Number.isFinite(value) || value <= 0)
+    throw new Error(`--${name} must be a positive number, got "${raw}"`);
   return value;
 }
 
@@ -170,6 +189,7 @@ function dateArg(raw: string): Date {
     throw new Error(`--end must be a date YYYY-MM-DD, got "${raw}"`);
   }
   const end = new Date(`${raw}T00:00:00Z`);
-  if (end.getTime() > Date.now()) throw new Error('--end must not be in the future (occurredAt is at most 5 minutes ahead)');
+  if (end.getTime() > Date.now())
+    throw new Error('--end must not be in the future (occurredAt is at most 5 minutes ahead)');
   return end;
 }

@@ -1,4 +1,11 @@
-import { DAY_MS, SALES_CHANNELS, SKILLS, type LossReason, type OpenDealStage, type SalesChannel } from '@kam/kernel';
+import {
+  DAY_MS,
+  SALES_CHANNELS,
+  SKILLS,
+  type LossReason,
+  type OpenDealStage,
+  type SalesChannel,
+} from '@kam/kernel';
 import { Rng } from './random';
 import { BARRIER, type SeedCommand, type SeedCommandType } from './seed-command';
 import {
@@ -273,10 +280,17 @@ export class Simulation {
   private readonly meanAccountWeight: number;
 
   constructor(private readonly options: SimulationOptions) {
-    for (const [name, value] of Object.entries({ teams: options.teams, reps: options.reps, accounts: options.accounts, months: options.months })) {
-      if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer, got ${value}`);
+    for (const [name, value] of Object.entries({
+      teams: options.teams,
+      reps: options.reps,
+      accounts: options.accounts,
+      months: options.months,
+    })) {
+      if (!Number.isInteger(value) || value < 1)
+        throw new RangeError(`${name} must be a positive integer, got ${value}`);
     }
-    if (options.reps < options.teams) throw new RangeError('reps must be at least teams (every team needs a rep)');
+    if (options.reps < options.teams)
+      throw new RangeError('reps must be at least teams (every team needs a rep)');
     if (options.supervisorIds && options.supervisorIds.length < options.teams) {
       throw new RangeError(`supervisorIds must name one supervisor per team (${options.teams})`);
     }
@@ -314,7 +328,11 @@ export class Simulation {
   /** Rough number of events the run will write (for a progress bar; the real count is measured). */
   estimatedEvents(): number {
     const repMonths = this.options.reps * this.options.months;
-    return Math.round(repMonths * (this.dealsPerRepPerMonth * 6.4 + 1.2) + this.options.accounts * 1.05 + this.options.teams * this.options.months * 8);
+    return Math.round(
+      repMonths * (this.dealsPerRepPerMonth * 6.4 + 1.2) +
+        this.options.accounts * 1.05 +
+        this.options.teams * this.options.months * 8,
+    );
   }
 
   /** The team list as it stands at the end of what has been generated so far. */
@@ -354,7 +372,15 @@ export class Simulation {
     keys: string[],
     sideStreams?: string[],
   ): void {
-    this.out.push({ type, input, at: this.now, commandId: this.ids.uuid(), stream, keys, sideStreams } as SeedCommand);
+    this.out.push({
+      type,
+      input,
+      at: this.now,
+      commandId: this.ids.uuid(),
+      stream,
+      keys,
+      sideStreams,
+    } as SeedCommand);
   }
 
   private planOrganisation(): void {
@@ -391,13 +417,17 @@ export class Simulation {
     const movesFrom = day0 + Math.min(60 * DAY_MS, historyMs * 0.15);
     const span = Math.max(this.end - 14 * DAY_MS - movesFrom, DAY_MS);
     const offboardings = reps >= 4 ? Math.max(1, Math.round(reps * 0.08)) : 0;
-    for (let i = 0; i < offboardings; i++) this.schedule(this.workTime(movesFrom + this.rng.float() * span), () => this.offboardSomeone());
+    for (let i = 0; i < offboardings; i++)
+      this.schedule(this.workTime(movesFrom + this.rng.float() * span), () => this.offboardSomeone());
     const transfers = teams >= 2 ? Math.max(1, Math.round(reps * 0.1)) : 0;
-    for (let i = 0; i < transfers; i++) this.schedule(this.workTime(movesFrom + this.rng.float() * span), () => this.transferSomeone());
+    for (let i = 0; i < transfers; i++)
+      this.schedule(this.workTime(movesFrom + this.rng.float() * span), () => this.transferSomeone());
     const channelChanges = Math.max(1, Math.round(reps * 0.25));
-    for (let i = 0; i < channelChanges; i++) this.schedule(this.workTime(movesFrom + this.rng.float() * span), () => this.changeSomeonesChannel());
+    for (let i = 0; i < channelChanges; i++)
+      this.schedule(this.workTime(movesFrom + this.rng.float() * span), () => this.changeSomeonesChannel());
     const reassignments = Math.round(this.options.accounts * 0.03);
-    for (let i = 0; i < reassignments; i++) this.schedule(this.workTime(movesFrom + this.rng.float() * span), () => this.reassignSomeAccount());
+    for (let i = 0; i < reassignments; i++)
+      this.schedule(this.workTime(movesFrom + this.rng.float() * span), () => this.reassignSomeAccount());
     if (teams >= 2) {
       const team = this.rng.int(0, teams - 1);
       this.schedule(this.workTime(day0 + historyMs * 0.4), () => this.renameTeam(this.teams[team]!));
@@ -450,7 +480,12 @@ export class Simulation {
 
   private changeSupervisor(team: Team): void {
     team.supervisorId = `${team.supervisorId}-2`;
-    this.emit('ChangeTeamSupervisor', { teamId: team.id, supervisorId: team.supervisorId }, `team-${team.id}`, [`team-${team.id}`]);
+    this.emit(
+      'ChangeTeamSupervisor',
+      { teamId: team.id, supervisorId: team.supervisorId },
+      `team-${team.id}`,
+      [`team-${team.id}`],
+    );
   }
 
   private hireRep(team: Team, quotaFraction: number | null): Rep {
@@ -477,7 +512,13 @@ export class Simulation {
     this.counts.repsHired++;
     this.emit(
       'HireRep',
-      { repId: rep.id, name, email: `${slug(first)}.${slug(last)}.${n}@example.com`, teamId: team.id, channel },
+      {
+        repId: rep.id,
+        name,
+        email: `${slug(first)}.${slug(last)}.${n}@example.com`,
+        teamId: team.id,
+        channel,
+      },
       `rep-${rep.id}`,
       [`rep-${rep.id}`, `team-${team.id}`],
     );
@@ -488,19 +529,29 @@ export class Simulation {
   /** A monthly quota in line with what the rep's channel sells, with some stretch and noise. */
   private setQuota(rep: Rep, at: number, fraction: number): void {
     const season = SEASONALITY[new Date(at).getUTCMonth()]!;
-    const expectedWon = this.dealsPerRepPerMonth * 0.27 * CHANNEL_BASE_VALUE[rep.channel] * this.meanAccountWeight * 1.1;
-    const amountPln = Math.round((expectedWon * season * this.rng.lognormal(1.05, 0.15) * fraction) / 1000) * 1000;
-    this.emit('SetRepQuota', { repId: rep.id, month: monthOf(at), amount: Math.max(amountPln, 1000) * 100 }, `rep-${rep.id}`, [`rep-${rep.id}`]);
+    const expectedWon =
+      this.dealsPerRepPerMonth * 0.27 * CHANNEL_BASE_VALUE[rep.channel] * this.meanAccountWeight * 1.1;
+    const amountPln =
+      Math.round((expectedWon * season * this.rng.lognormal(1.05, 0.15) * fraction) / 1000) * 1000;
+    this.emit(
+      'SetRepQuota',
+      { repId: rep.id, month: monthOf(at), amount: Math.max(amountPln, 1000) * 100 },
+      `rep-${rep.id}`,
+      [`rep-${rep.id}`],
+    );
   }
 
   private activeReps(teamId?: string): Rep[] {
     const out: Rep[] = [];
-    for (const rep of this.reps.values()) if (rep.active && (teamId === undefined || rep.teamId === teamId)) out.push(rep);
+    for (const rep of this.reps.values())
+      if (rep.active && (teamId === undefined || rep.teamId === teamId)) out.push(rep);
     return out;
   }
 
   private offboardSomeone(): void {
-    const candidates = this.activeReps().filter((r) => this.now - r.hiredAt > 30 * DAY_MS && this.activeReps(r.teamId).length >= 2);
+    const candidates = this.activeReps().filter(
+      (r) => this.now - r.hiredAt > 30 * DAY_MS && this.activeReps(r.teamId).length >= 2,
+    );
     if (candidates.length === 0) {
       // Nobody can leave yet (too new, or alone in the team): try again a week later.
       this.schedule(this.workTime(this.now + 7 * DAY_MS), () => this.offboardSomeone());
@@ -510,7 +561,13 @@ export class Simulation {
     const target = this.rng.pick(this.activeReps(rep.teamId).filter((r) => r.id !== rep.id));
     // Reads the whole log (open deals of the rep), so it runs alone.
     const moved = [...rep.openDeals].map((id) => `deal-${id}`);
-    this.emit('OffboardRep', { repId: rep.id, reassignOpenDealsTo: target.id }, `rep-${rep.id}`, [BARRIER], moved);
+    this.emit(
+      'OffboardRep',
+      { repId: rep.id, reassignOpenDealsTo: target.id },
+      `rep-${rep.id}`,
+      [BARRIER],
+      moved,
+    );
     rep.active = false;
     this.counts.repsOffboarded++;
     for (const dealId of rep.openDeals) {
@@ -527,7 +584,8 @@ export class Simulation {
       const hire = this.hireRep(team, this.remainingMonthFraction());
       for (const index of handedOver) {
         const account = this.accounts[index]!;
-        if (account.ownerRepId === target.id && target.active && this.rng.chance(0.5)) this.reassignAccount(account, hire);
+        if (account.ownerRepId === target.id && target.active && this.rng.chance(0.5))
+          this.reassignAccount(account, hire);
       }
     });
   }
@@ -546,7 +604,10 @@ export class Simulation {
     const team = this.rng.pick(this.teams.filter((t) => t.id !== rep.teamId));
     rep.teamId = team.id;
     this.counts.transfers++;
-    this.emit('TransferRep', { repId: rep.id, teamId: team.id }, `rep-${rep.id}`, [`rep-${rep.id}`, `team-${team.id}`]);
+    this.emit('TransferRep', { repId: rep.id, teamId: team.id }, `rep-${rep.id}`, [
+      `rep-${rep.id}`,
+      `team-${team.id}`,
+    ]);
   }
 
   private changeSomeonesChannel(): void {
@@ -559,17 +620,27 @@ export class Simulation {
     );
     rep.channel = channel;
     this.counts.channelChanges++;
-    this.emit('ChangeRepChannel', { repId: rep.id, channel, reason: this.rng.pick(CHANNEL_CHANGE_REASONS) }, `rep-${rep.id}`, [`rep-${rep.id}`]);
+    this.emit(
+      'ChangeRepChannel',
+      { repId: rep.id, channel, reason: this.rng.pick(CHANNEL_CHANGE_REASONS) },
+      `rep-${rep.id}`,
+      [`rep-${rep.id}`],
+    );
   }
 
   // -------------------------------------------------------------- accounts
 
   private registerAccount(account: Account): void {
     const reps = this.activeReps();
-    const owner = this.rng.weighted(reps, reps.map((r) => r.bookWeight));
+    const owner = this.rng.weighted(
+      reps,
+      reps.map((r) => r.bookWeight),
+    );
     account.registered = true;
     this.registered.push(account);
-    this.registeredCumulative.push((this.registeredCumulative[this.registeredCumulative.length - 1] ?? 0) + account.pickWeight);
+    this.registeredCumulative.push(
+      (this.registeredCumulative[this.registeredCumulative.length - 1] ?? 0) + account.pickWeight,
+    );
     account.ownerRepId = owner.id;
     owner.accounts.add(account.index);
     this.counts.accounts++;
@@ -577,7 +648,13 @@ export class Simulation {
     digits[0] = this.rng.int(1, 9);
     this.emit(
       'RegisterAccount',
-      { accountId: account.id, name: account.name, taxId: taxIdFrom(digits), industry: this.rng.pick(INDUSTRIES), ownerRepId: owner.id },
+      {
+        accountId: account.id,
+        name: account.name,
+        taxId: taxIdFrom(digits),
+        industry: this.rng.pick(INDUSTRIES),
+        ownerRepId: owner.id,
+      },
       `account-${account.id}`,
       [`account-${account.id}`, `rep-${owner.id}`],
     );
@@ -589,7 +666,10 @@ export class Simulation {
     from?.accounts.delete(account.index);
     account.ownerRepId = to.id;
     to.accounts.add(account.index);
-    this.emit('ReassignAccount', { accountId: account.id, ownerRepId: to.id }, `account-${account.id}`, [`account-${account.id}`, `rep-${to.id}`]);
+    this.emit('ReassignAccount', { accountId: account.id, ownerRepId: to.id }, `account-${account.id}`, [
+      `account-${account.id}`,
+      `rep-${to.id}`,
+    ]);
   }
 
   private reassignSomeAccount(): void {
@@ -636,9 +716,11 @@ export class Simulation {
     const account = this.pickAccount(rep);
     if (!account) return;
     const channel = rep.channel;
-    const valuePln = CHANNEL_BASE_VALUE[channel] * Math.pow(account.weight, VALUE_EXPONENT) * this.rng.lognormal(1, 0.45);
+    const valuePln =
+      CHANNEL_BASE_VALUE[channel] * Math.pow(account.weight, VALUE_EXPONENT) * this.rng.lognormal(1, 0.45);
     const valueMinor = Math.max(100, Math.round(valuePln / 100)) * 10_000;
-    const cycleDays = CHANNEL_CYCLE_DAYS[channel] * this.rng.lognormal(1, 0.35) * (1 + 0.12 * Math.log(account.weight));
+    const cycleDays =
+      CHANNEL_CYCLE_DAYS[channel] * this.rng.lognormal(1, 0.35) * (1 + 0.12 * Math.log(account.weight));
     const expectedClose = this.now + cycleDays * DAY_MS;
     const deal: Deal = {
       id: this.ids.uuid(),
@@ -686,16 +768,27 @@ export class Simulation {
     if (path.length === 3 && this.rng.chance(0.07)) path.push('PROPOSAL', 'NEGOTIATION'); // back to proposal, then on again
     const reached = path[path.length - 1];
     const winP =
-      reached === 'NEGOTIATION' ? 0.6 + rep.talent + rep.trainingBoost : reached === 'PROPOSAL' ? 0.08 + rep.talent / 2 : 0;
+      reached === 'NEGOTIATION'
+        ? 0.6 + rep.talent + rep.trainingBoost
+        : reached === 'PROPOSAL'
+          ? 0.08 + rep.talent / 2
+          : 0;
     const won = this.rng.chance(Math.max(0, Math.min(0.95, winP)));
 
     const steps: Array<{ at: number; step: Step }> = [];
     const segment = (closeAt - opened) / (path.length + 1);
     // Jitter below half a segment keeps the stages in the order drawn.
-    path.forEach((stage, i) => steps.push({ at: opened + segment * (i + 1 + (this.rng.float() - 0.5) * 0.6), step: { kind: 'advance', stage } }));
+    path.forEach((stage, i) =>
+      steps.push({
+        at: opened + segment * (i + 1 + (this.rng.float() - 0.5) * 0.6),
+        step: { kind: 'advance', stage },
+      }),
+    );
     const between = (): number => opened + (closeAt - opened) * (0.1 + 0.8 * this.rng.float());
-    if (this.rng.chance(0.3)) steps.push({ at: between(), step: { kind: 'revise', factor: this.rng.lognormal(1, 0.15) } });
-    if (this.rng.chance(0.08)) steps.push({ at: between(), step: { kind: 'revise', factor: this.rng.lognormal(1, 0.1) } });
+    if (this.rng.chance(0.3))
+      steps.push({ at: between(), step: { kind: 'revise', factor: this.rng.lognormal(1, 0.15) } });
+    if (this.rng.chance(0.08))
+      steps.push({ at: between(), step: { kind: 'revise', factor: this.rng.lognormal(1, 0.1) } });
     const competitors: string[] = [];
     if (this.rng.chance(0.45)) competitors.push(this.rng.weighted(COMPETITORS, COMPETITOR_WEIGHTS));
     if (this.rng.chance(0.1)) competitors.push(this.rng.weighted(COMPETITORS, COMPETITOR_WEIGHTS));
@@ -705,9 +798,15 @@ export class Simulation {
     // A slip: the expected close passes before the deal closes, so the rep moves the date.
     if (closeAt > expectedClose + 3 * DAY_MS) {
       const slipAt = Math.max(opened + HOUR_MS, expectedClose - this.rng.float() * 5 * DAY_MS);
-      steps.push({ at: slipAt, step: { kind: 'reschedule', date: dateOf(closeAt + this.rng.float() * 10 * DAY_MS) } });
+      steps.push({
+        at: slipAt,
+        step: { kind: 'reschedule', date: dateOf(closeAt + this.rng.float() * 10 * DAY_MS) },
+      });
       if (closeAt > expectedClose + 30 * DAY_MS && this.rng.chance(0.5)) {
-        steps.push({ at: (slipAt + closeAt) / 2, step: { kind: 'reschedule', date: dateOf(closeAt + (5 + this.rng.float() * 20) * DAY_MS) } });
+        steps.push({
+          at: (slipAt + closeAt) / 2,
+          step: { kind: 'reschedule', date: dateOf(closeAt + (5 + this.rng.float() * 20) * DAY_MS) },
+        });
       }
     }
     steps.sort((a, b) => a.at - b.at);
@@ -718,13 +817,19 @@ export class Simulation {
       for (let k = 1; k <= tranches; k++) {
         steps.push({
           at: closeAt + k * (20 + this.rng.float() * 20) * DAY_MS,
-          step: { kind: 'fulfil', share: complete ? 1 / tranches : 0.8 / tranches, last: complete && k === tranches },
+          step: {
+            kind: 'fulfil',
+            share: complete ? 1 / tranches : 0.8 / tranches,
+            last: complete && k === tranches,
+          },
         });
       }
     } else {
       const reason = this.rng.weighted(LOSS_REASONS, LOSS_WEIGHTS);
       const named = reason === 'COMPETITOR' || (reason === 'PRICE' && this.rng.chance(0.4));
-      const competitor = named ? (competitors[0] ?? this.rng.weighted(COMPETITORS, COMPETITOR_WEIGHTS)) : null;
+      const competitor = named
+        ? (competitors[0] ?? this.rng.weighted(COMPETITORS, COMPETITOR_WEIGHTS))
+        : null;
       steps.push({ at: closeAt, step: { kind: 'lose', reason, competitor } });
     }
     // Working hours, strictly increasing: a stream's events never go back in business time.
@@ -761,7 +866,12 @@ export class Simulation {
         const valueMinor = Math.max(100, Math.round((deal.valueMinor * step.factor) / 10_000)) * 10_000;
         if (valueMinor === deal.valueMinor) return;
         deal.valueMinor = valueMinor;
-        this.emit('ReviseDealValue', { dealId: deal.id, value: valueMinor, reason: this.rng.pick(VALUE_REVISION_REASONS) }, stream, keys);
+        this.emit(
+          'ReviseDealValue',
+          { dealId: deal.id, value: valueMinor, reason: this.rng.pick(VALUE_REVISION_REASONS) },
+          stream,
+          keys,
+        );
         return;
       }
       case 'reschedule':
@@ -794,21 +904,38 @@ export class Simulation {
         this.counts.dealsWon++;
         const year = new Date(this.now).getUTCFullYear();
         const contractNumber = `KAM/${year}/${String(++this.contractSeq).padStart(6, '0')}`;
-        deal.wonValueMinor = step.discount ? Math.round((deal.valueMinor * 0.95) / 100) * 100 : deal.valueMinor;
-        this.emit('WinDeal', { dealId: deal.id, wonValue: step.discount ? deal.wonValueMinor : null, contractNumber }, stream, keys);
+        deal.wonValueMinor = step.discount
+          ? Math.round((deal.valueMinor * 0.95) / 100) * 100
+          : deal.valueMinor;
+        this.emit(
+          'WinDeal',
+          { dealId: deal.id, wonValue: step.discount ? deal.wonValueMinor : null, contractNumber },
+          stream,
+          keys,
+        );
         return;
       }
       case 'lose':
         this.close(deal);
         this.counts.dealsLost++;
-        this.emit('LoseDeal', { dealId: deal.id, reason: step.reason, competitor: step.competitor }, stream, keys);
+        this.emit(
+          'LoseDeal',
+          { dealId: deal.id, reason: step.reason, competitor: step.competitor },
+          stream,
+          keys,
+        );
         return;
       case 'fulfil': {
         const left = deal.wonValueMinor - deal.fulfilledMinor;
         const amount = step.last ? left : Math.min(left, Math.round(deal.wonValueMinor * step.share));
         if (amount <= 0) return;
         deal.fulfilledMinor += amount;
-        this.emit('RecordFulfilment', { dealId: deal.id, amount, note: step.last ? 'Final delivery' : 'Partial delivery' }, stream, keys);
+        this.emit(
+          'RecordFulfilment',
+          { dealId: deal.id, amount, note: step.last ? 'Final delivery' : 'Partial delivery' },
+          stream,
+          keys,
+        );
         return;
       }
     }
@@ -825,12 +952,20 @@ export class Simulation {
     const skill = this.rng.pick(SKILLS);
     const sessionId = this.ids.uuid();
     const stream = `training-${sessionId}`;
-    const scheduledAt = dayStart(this.now + (7 + this.rng.int(0, 14)) * DAY_MS) + (this.rng.chance(0.5) ? 9 : 13) * HOUR_MS;
+    const scheduledAt =
+      dayStart(this.now + (7 + this.rng.int(0, 14)) * DAY_MS) + (this.rng.chance(0.5) ? 9 : 13) * HOUR_MS;
     const durationMinutes = this.rng.int(2, 16) * 30;
     this.counts.trainingsScheduled++;
     this.emit(
       'ScheduleTraining',
-      { sessionId, title: this.rng.pick(TRAINING_TITLES[skill]), skill, trainerId: team.supervisorId, scheduledAt: new Date(scheduledAt).toISOString(), durationMinutes },
+      {
+        sessionId,
+        title: this.rng.pick(TRAINING_TITLES[skill]),
+        skill,
+        trainerId: team.supervisorId,
+        scheduledAt: new Date(scheduledAt).toISOString(),
+        durationMinutes,
+      },
       stream,
       [stream],
     );
@@ -842,7 +977,10 @@ export class Simulation {
       this.shuffle(members);
       enrolled.push(...members.slice(0, Math.min(members.length, this.rng.int(3, 8))));
       if (enrolled.length === 0) return;
-      this.emit('EnrollInTraining', { sessionId, repIds: enrolled.map((r) => r.id) }, stream, [stream, ...enrolled.map((r) => `rep-${r.id}`)]);
+      this.emit('EnrollInTraining', { sessionId, repIds: enrolled.map((r) => r.id) }, stream, [
+        stream,
+        ...enrolled.map((r) => `rep-${r.id}`),
+      ]);
     });
     if (this.rng.chance(0.06)) {
       this.schedule(scheduledAt - this.rng.int(1, 3) * DAY_MS, () => {

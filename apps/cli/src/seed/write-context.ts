@@ -16,7 +16,11 @@ class SeedInfrastructureModule {
       module: SeedInfrastructureModule,
       providers: [
         { provide: EVENT_STORE, useValue: store },
-        { provide: CommandExecutor, useFactory: (s: EventStore) => new CommandExecutor(s), inject: [EVENT_STORE] },
+        {
+          provide: CommandExecutor,
+          useFactory: (s: EventStore) => new CommandExecutor(s),
+          inject: [EVENT_STORE],
+        },
       ],
       exports: [EVENT_STORE, CommandExecutor],
     };
@@ -37,7 +41,14 @@ class SeedWriteModule {
   static forStore(store: EventStore): DynamicModule {
     return {
       module: SeedWriteModule,
-      imports: [CqrsModule.forRoot(), SeedInfrastructureModule.forStore(store), OrgModule, SalesModule, TrainingModule, SeedRepDealsWiringModule],
+      imports: [
+        CqrsModule.forRoot(),
+        SeedInfrastructureModule.forStore(store),
+        OrgModule,
+        SalesModule,
+        TrainingModule,
+        SeedRepDealsWiringModule,
+      ],
     };
   }
 }
@@ -53,10 +64,13 @@ export interface WriteContext {
  * generate a million events through the real handlers in a minute instead of many.
  */
 export async function createWriteContext(store: EventStore): Promise<WriteContext> {
-  const app: INestApplicationContext = await NestFactory.createApplicationContext(SeedWriteModule.forStore(store), {
-    logger: ['fatal', 'error'],
-    abortOnError: false,
-  });
+  const app: INestApplicationContext = await NestFactory.createApplicationContext(
+    SeedWriteModule.forStore(store),
+    {
+      logger: ['fatal', 'error'],
+      abortOnError: false,
+    },
+  );
   await app.init();
   return { commandBus: app.get(CommandBus), close: () => app.close() };
 }
