@@ -36,6 +36,27 @@ const PLAN: RoundKind[] = process.env.KAM_RELIABILITY_CRASH_PLAN
     );
 const ROUNDS = Number(process.env.KAM_RELIABILITY_CRASH_ROUNDS ?? PLAN.length);
 
+/** Projection tables of a generation that is not the served one (left by a killed rebuild). */
+function orphanTables(file: string, states: Map<string, ProjectionState>): string[] {
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    const tables = (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).all() as Array<{ name: string }>).map((t) => t.name);
+    const out: string[] = [];
+    for (const projection of allProjections()) {
+      const served = states.get(projection.name)?.generation;
+      for (const logical of projection.tables) {
+        for (const table of tables) {
+          const match = new RegExp(`^${logical}_g(\\d+)$`).exec(table);
+          if (match && Number(match[1]) !== served) out.push(table);
+        }
+      }
+    }
+    return out;
+  } finally {
+    db.close();
+  }
+}
+
 function shuffle<T>(items: T[], r: Rng): T[] {
   const out = [...items];
   for (let i = out.length - 1; i > 0; i--) {
@@ -179,11 +200,18 @@ describe(`crash: SIGKILL of the real service under load, restart, nothing lost (
             LOG_LEVEL: 'error',
             REBUILD_BATCH_SIZE: '50',
           });
-          const waitMs = r.int(0, 200);
+          // Kill while the rebuild holds a claim (it is building a generation), a seeded moment later.
+          const waitMs = r.int(0, 100);
           const started = await rebuild
             .waitForLine(/^progress /, 60_000)
             .then(() => true)
             .catch(() => false);
+          const deadline = Date.now() + 30_000;
+          let claimedAtKill = false;
+          while (started && rebuild.running && !claimedAtKill && Date.now() < deadline) {
+            claimedAtKill = [...readProjectionStates(readFile).values()].some((s) => s.rebuild_owner !== null);
+            if (!claimedAtKill) await sleep(2);
+          }
           await sleep(waitMs);
           const midway = rebuild.running;
           const exit = await rebuild.kill('SIGKILL');
@@ -193,10 +221,12 @@ describe(`crash: SIGKILL of the real service under load, restart, nothing lost (
           await running;
           const states = readProjectionStates(readFile);
           const claimed = [...states.values()].filter((s) => s.rebuild_owner !== null).length;
-          killedMidProjection = midway && started;
+          const orphans = orphanTables(readFile, states);
+          killedMidProjection = midway && claimedAtKill;
           detail = started
-            ? `rebuild SIGKILLed ${waitMs} ms after its first progress line (${midway ? 'mid-rebuild' : `already ${JSON.stringify(exit)}`}); ${claimed} projections left claimed; API ${also ? 'SIGKILLed too' : 'kept running'}`
-            : `rebuild did not start: ${rebuild.output().split('\n').slice(-1)[0]}; API ${also ? 'SIGKILLed' : 'kept running'}`;
+            ? `rebuild SIGKILLed ${waitMs} ms after it claimed a projection (${midway ? 'mid-rebuild' : `already ${JSON.stringify(exit)}`}); ` +
+              `${claimed} projections left claimed, ${orphans.length} tables of unserved generations left; API ${also ? 'SIGKILLed too' : 'kept running'}`
+            : `rebuild did not start: ${rebuild.output().split('\n').find((l) => l.startsWith('rebuild failed')) ?? rebuild.output().slice(-200)}; API ${also ? 'SIGKILLed' : 'kept running'}`;
           break;
         }
         case 'startup-rebuild': {

@@ -32,6 +32,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`rebuild failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(`rebuild failed: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}\n`);
   process.exit(1);
 });
