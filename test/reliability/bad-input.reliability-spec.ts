@@ -14,7 +14,7 @@ import { mutationDocument, type MutationResult } from './support/workload';
  * offending field, a refusal must leave the log untouched, and /health keeps answering.
  */
 const SEED = BASE_SEED + 4;
-const RUNS_PER_MUTATION = Number(process.env.KAM_RELIABILITY_FUZZ_RUNS ?? 40);
+const RUNS_PER_MUTATION = Number(process.env.KAM_RELIABILITY_FUZZ_RUNS ?? 30);
 const CHAOS_RUNS = RUNS_PER_MUTATION * 8;
 const RAW_RUNS = RUNS_PER_MUTATION * 8;
 

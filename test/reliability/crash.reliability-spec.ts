@@ -25,13 +25,13 @@ type RoundKind = 'burst' | 'backlog' | 'rebuild-process' | 'startup-rebuild' | '
 const SEED = BASE_SEED;
 const rng = new Rng(SEED).fork('crash');
 /**
- * 11 rounds by default: every kind at least once, bursts most often; the order is drawn from the
+ * 10 rounds by default: every kind at least once, bursts most often; the order is drawn from the
  * seed. KAM_RELIABILITY_CRASH_PLAN=burst,idle,... replaces the plan (to replay one kind).
  */
 const PLAN: RoundKind[] = process.env.KAM_RELIABILITY_CRASH_PLAN
   ? (process.env.KAM_RELIABILITY_CRASH_PLAN.split(',') as RoundKind[])
   : shuffle(
-      ['burst', 'burst', 'burst', 'burst', 'burst', 'backlog', 'rebuild-process', 'rebuild-process', 'startup-rebuild', 'startup', 'idle'],
+      ['burst', 'burst', 'burst', 'burst', 'backlog', 'rebuild-process', 'rebuild-process', 'startup-rebuild', 'startup', 'idle'],
       rng.fork('plan'),
     );
 const ROUNDS = Number(process.env.KAM_RELIABILITY_CRASH_ROUNDS ?? PLAN.length);

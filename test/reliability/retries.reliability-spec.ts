@@ -16,7 +16,7 @@ import { sendCommand, type Command, type MutationResult, type Outcome, type Send
  * are in the log exactly once and every acknowledgement of a commandId is the same answer.
  */
 const SEED = BASE_SEED + 10;
-const ROUNDS = Number(process.env.KAM_RELIABILITY_RETRY_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.KAM_RELIABILITY_RETRY_ROUNDS ?? 2);
 
 describe(`retries under faults: same commandId across kills and restarts (seed ${SEED})`, () => {
   const rng = new Rng(SEED);
