@@ -394,8 +394,9 @@ describe.each(STORES)('org write side over HTTP on %s', (storeKind) => {
         crash.mockRestore();
       }
       expect(await typesOf(app.store, `rep-${repId}`)).toEqual(['RepHired']);
-      expect(await typesOf(app.store, `deal-${deals[0]}`)).toEqual(['DealOpened', 'DealReassigned']);
-      expect(await typesOf(app.store, `deal-${deals[1]}`)).toEqual(['DealOpened']);
+      // One deal moved before the crash, the other did not (which one depends on the read model's order).
+      const moved = await Promise.all(deals.map(async (dealId) => (await typesOf(app.store, `deal-${dealId}`)).join(',')));
+      expect(moved.sort()).toEqual(['DealOpened', 'DealOpened,DealReassigned']);
 
       const retried = await run(app, 'offboardRep', input);
       expect(retried.revision).toBe(1);
