@@ -1,10 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration, type MigrationProvider } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration, type MigrationProvider, type SqliteDatabase } from 'kysely';
 import { Client, Pool } from 'pg';
 import { comparePositions } from '@kam/event-store';
 import type { ReadDb, ReadModelAccess, SqlDialect } from './projection';
+import { startCheckpointer } from './sqlite-checkpointer';
 
 export interface OpenReadStoreOptions {
   /** `postgres://…` (or `postgresql://…`) selects PostgreSQL; `sqlite:<file>` is accepted too. */
@@ -23,6 +24,11 @@ export interface OpenReadStoreOptions {
    * process sees a swap made by a rebuild in another process (default 1000 ms; 0 disables).
    */
   generationRefreshMs?: number;
+  /**
+   * SQLite file only: WAL checkpoints on a worker thread instead of inside the commits of this
+   * connection (default true; see sqlite-checkpointer.ts).
+   */
+  sqliteBackgroundCheckpoints?: boolean;
 }
 
 /** One row of `projection_state`. */
@@ -73,6 +79,8 @@ export class ReadStore implements ReadModelAccess {
     /** PostgreSQL schema holding the tables, when one was asked for (also keys the lease). */
     readonly schema: string | undefined,
     private readonly pgConnection: { connectionString: string } | undefined,
+    /** Runs when the store closes, before its connection does (the SQLite checkpointer). */
+    private readonly beforeClose?: () => Promise<void>,
   ) {}
 
   /** Physical name of a projection's logical table in the generation currently served. */
@@ -168,6 +176,7 @@ export class ReadStore implements ReadModelAccess {
     if (this.closed) return;
     this.closed = true;
     if (this.refreshTimer) clearInterval(this.refreshTimer);
+    await this.beforeClose?.().catch(() => undefined);
     await this.db.destroy();
   }
 }
@@ -183,7 +192,7 @@ export async function openReadStore(options: OpenReadStoreOptions = {}): Promise
     store = await openPostgres(url, options);
   } else {
     const file = url ? sqliteFileFromUrl(url) : (options.sqliteFile ?? ':memory:');
-    store = openSqlite(file);
+    store = openSqlite(file, options.sqliteBackgroundCheckpoints ?? true);
   }
   try {
     await migrate(store.db);
@@ -202,7 +211,7 @@ function sqliteFileFromUrl(url: string): string {
   return m[1];
 }
 
-function openSqlite(file: string): ReadStore {
+function openSqlite(file: string, background: boolean): ReadStore {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const database = new Database(file);
   // WAL lets readers (queries, other processes) run while a batch commits; NORMAL is durable
@@ -211,8 +220,64 @@ function openSqlite(file: string): ReadStore {
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = NORMAL');
   database.pragma('busy_timeout = 5000');
-  const db: ReadDb = new Kysely({ dialect: new SqliteDialect({ database }) });
-  return new ReadStore(db, 'sqlite', undefined, undefined);
+  // Read models of a large log are hundreds of MB with random-key indexes: the default 2 MB page
+  // cache makes every upsert re-read its B-tree pages. This is a ceiling, not an allocation.
+  database.pragma(`cache_size = -${SQLITE_CACHE_KIB}`);
+  const db: ReadDb = new Kysely({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
+  if (file === ':memory:' || !background) return new ReadStore(db, 'sqlite', undefined, undefined);
+  // Checkpoints run on their own thread (sqlite-checkpointer.ts); this connection only
+  // checkpoints by itself if the WAL grows past the fallback threshold (the worker is gone).
+  database.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
+  database.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
+  const checkpointer = startCheckpointer(file);
+  return new ReadStore(db, 'sqlite', undefined, undefined, () => checkpointer.stop());
+}
+
+/** WAL pages after which the writing connection checkpoints by itself (SQLite's default is 1000). */
+const FALLBACK_AUTOCHECKPOINT_PAGES = 20_000;
+
+/** Page cache of a read-store SQLite connection, KiB. */
+export const SQLITE_CACHE_KIB = 131_072;
+const STATEMENT_CACHE_SIZE = 500;
+
+/**
+ * Kysely's SQLite driver prepares every query anew; preparing was a quarter of the SQL time of
+ * the projections (the same batch statements run again and again, and multi-row inserts are
+ * chunked to a few fixed sizes). This keeps recently used statements: two generations of
+ * `capacity / 2` (a hit in the old one moves the statement to the young one; when the young one
+ * is full it becomes the old one), which costs one hash of the SQL text per query where a strict
+ * LRU costs three. A statement still being iterated (Kysely's streamQuery) is busy: the caller
+ * gets a fresh one. Statements survive schema changes (SQLite recompiles them) and hold no lock
+ * between executions.
+ */
+export function withStatementCache(database: Database.Database, capacity = STATEMENT_CACHE_SIZE): SqliteDatabase {
+  const half = Math.max(1, Math.floor(capacity / 2));
+  let young = new Map<string, Database.Statement>();
+  let old = new Map<string, Database.Statement>();
+  const remember = (text: string, statement: Database.Statement): void => {
+    if (young.size >= half) {
+      old = young;
+      young = new Map();
+    }
+    young.set(text, statement);
+  };
+  return {
+    close: () => database.close(),
+    prepare(text: string) {
+      let statement = young.get(text);
+      if (statement === undefined) {
+        statement = old.get(text);
+        if (statement !== undefined) {
+          old.delete(text);
+          remember(text, statement);
+        }
+      }
+      if (statement !== undefined) return statement.busy ? database.prepare(text) : statement;
+      statement = database.prepare(text);
+      remember(text, statement);
+      return statement;
+    },
+  };
 }
 
 async function openPostgres(url: string, options: OpenReadStoreOptions): Promise<ReadStore> {
