@@ -363,8 +363,14 @@ async function migrate(db: ReadDb): Promise<void> {
     migrationTableName: 'read_store_migration',
     migrationLockTableName: 'read_store_migration_lock',
   });
-  const { error } = await migrator.migrateToLatest();
-  if (error) throw error instanceof Error ? error : new Error(String(error));
+  for (let attempt = 1; ; attempt++) {
+    const { error } = await migrator.migrateToLatest();
+    if (!error) return;
+    // The migrator's introspection lists the tables of every schema of the database; one dropped
+    // meanwhile by another user of the database (42P01, undefined_table) fails it: try again.
+    if (attempt < 5 && (error as { code?: unknown }).code === '42P01') continue;
+    throw error instanceof Error ? error : new Error(String(error));
+  }
 }
 
 function normalizeState(row: ProjectionStateRow): ProjectionStateRow {
