@@ -1,19 +1,45 @@
 import { randomUUID } from 'node:crypto';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { EventStore, RecordedEvent } from '@kam/event-store';
-import type { Projection } from './projection';
+import type { Projection, ProjectionContext } from './projection';
 import { ensureProjectionState, validateProjections } from './projection-state';
-import { ProjectionStateMovedError, applyWithIsolation, contextFor, isProjectionFault, rebuildClaimGuard, type BatchEnd } from './projection-writer';
+import {
+  ProjectionStateMovedError,
+  applyWithIsolation,
+  contextFor,
+  isProjectionFault,
+  rebuildClaimGuard,
+  type BatchEnd,
+  type WriteGuard,
+} from './projection-writer';
 import { PARKED_EVENTS_TABLE, PROJECTION_STATE_TABLE, physicalTableName, type ReadStore } from './read-store';
 import { approxEventsBetween } from './positions';
 
 export interface RebuildProgress {
   projection: string;
-  /** Events read from the log so far (handled or not). */
+  /** Events read from the log so far (handled or not); the same for every projection of one pass. */
   processed: number;
   /** Approximate number of events in the log (from its head position); grows if writes go on. */
   total: number;
   eventsPerSecond: number;
   /** Null until a rate is known. */
+  etaSeconds: number | null;
+  /** True once this projection's new generation is served (or it failed: see `failed`). */
+  done: boolean;
+  /** Events of its types applied to the new generation so far. */
+  applied: number;
+  /** Set when this projection's rebuild failed; the others go on. */
+  failed?: string;
+}
+
+/** The whole pass: one read of the log for every projection being rebuilt. */
+export interface RebuildOverallProgress {
+  /** Projections still being rebuilt or already swapped (not failed). */
+  projections: string[];
+  failed: string[];
+  processed: number;
+  total: number;
+  eventsPerSecond: number;
   etaSeconds: number | null;
   done: boolean;
 }
@@ -26,8 +52,11 @@ export interface RebuildResult {
   applied: number;
   parked: number;
   checkpoint: string | null;
+  /** Wall time of the whole rebuild this projection was part of, until its swap. */
   durationMs: number;
   eventsPerSecond: number;
+  /** Time spent in this projection's write transactions (where a slow projection shows). */
+  applyMs: number;
 }
 
 export interface RebuildOptions {
@@ -37,8 +66,20 @@ export interface RebuildOptions {
   /** Rebuild only the projection with this name (default: all). */
   only?: string;
   onProgress?: (progress: RebuildProgress) => void;
-  /** Events read and written per transaction (default 1000). */
+  onOverallProgress?: (progress: RebuildOverallProgress) => void;
+  /** Events read from the log per page (default 5000). */
   batchSize?: number;
+  /**
+   * How long one projection's write transaction should take (default 2000 ms). Each projection
+   * collects the events of its types over pages and writes them when, at the rate its previous
+   * transactions ran, they would take about this long (at least a fifth of `batchSize`, at most
+   * `maxTransactionEvents` events). Large transactions write each page of its tables once for many
+   * events (random-key upserts into a big table dirty most of its pages); the bound keeps the
+   * SQLite write lock, which a running API waits for, held only this long at a time.
+   */
+  transactionMs?: number;
+  /** Upper bound of events in one projection's transaction (default 50 000). */
+  maxTransactionEvents?: number;
   /**
    * Readers in other processes learn about the swap within their generation refresh interval
    * (1 s by default), so the old tables are dropped only after this delay (default 3000 ms).
@@ -50,7 +91,7 @@ export interface RebuildOptions {
   staleClaimMs?: number;
   signal?: AbortSignal;
   clock?: () => Date;
-  /** Minimum interval between two onProgress calls (default 250 ms; the final call always comes). */
+  /** Minimum interval between two rounds of onProgress calls (default 250 ms; the final calls always come). */
   progressIntervalMs?: number;
   /** Receives errors of a background drop. */
   onDropError?: (error: unknown) => void;
@@ -65,124 +106,336 @@ export class RebuildInProgressError extends Error {
 }
 
 /**
+ * Some projections of a rebuild failed (their old generation is still served); `results` are
+ * the ones that were swapped in.
+ */
+export class RebuildFailedError extends Error {
+  constructor(
+    readonly results: RebuildResult[],
+    readonly failures: Array<{ projection: string; error: unknown }>,
+  ) {
+    super(
+      `Rebuild failed for ${failures.map((f) => `${f.projection} (${f.error instanceof Error ? f.error.message : String(f.error)})`).join(', ')}` +
+        (results.length > 0 ? `; rebuilt ${results.map((r) => r.projection).join(', ')}` : ''),
+    );
+    this.name = 'RebuildFailedError';
+  }
+}
+
+/**
  * Builds generation g+1 of each selected projection from the start of the log into fresh tables,
- * while generation g keeps being served (and kept current by a running engine), then swaps: one
- * transaction catches up the last events, points projection_state at g+1 with the rebuild's
- * checkpoint and forgets g's parked events. A running engine notices at its next batch (its
+ * while generation g keeps being served (and kept current by a running engine), then swaps.
+ *
+ * All selected projections are rebuilt in ONE pass over the log: each page is read (and its
+ * events parsed and upcast) once, and every projection gets the events of its types in its own
+ * transactions, guarded by its own claim. A projection that fails (claim lost, database error)
+ * is dropped from the pass — its old generation stays served — and the others go on; the call
+ * then rejects (with that error when it was the only projection, else with RebuildFailedError).
+ * The swap of all of them is one transaction: it locks their state rows, applies the tail of the
+ * log written meanwhile, points each at g+1 with the pass's checkpoint and forgets their old
+ * parked events, so they switch together. A running engine notices at its next batch (its
  * compare-and-set on generation + checkpoint fails) and resumes g+1 from the new checkpoint.
- * Projections are rebuilt one after the other.
  */
 export async function rebuildProjections(options: RebuildOptions): Promise<RebuildResult[]> {
+  const outcome = await runRebuild(options, selectProjections(options), false);
+  const { results, failures } = outcome;
+  if (failures.length === 0) return results;
+  // One cause for everything (an abort, the database gone, the only projection): that error itself.
+  if (results.length === 0 && failures.every((f) => f.error === failures[0]!.error)) throw failures[0]!.error;
+  throw new RebuildFailedError(results, failures);
+}
+
+/** One projection (the engine's rebuild of a bumped version, tests). */
+export async function rebuildProjection(options: Omit<RebuildOptions, 'projections' | 'only'> & { projection: Projection }): Promise<RebuildResult> {
+  const [result] = await rebuildProjections({ ...options, projections: [options.projection] });
+  return result!;
+}
+
+export interface RebuildOutcome {
+  results: RebuildResult[];
+  failures: Array<{ projection: string; error: unknown }>;
+  /** Projections left alone because another process holds a fresh claim on them. */
+  skipped: string[];
+}
+
+function selectProjections(options: RebuildOptions): readonly Projection[] {
   validateProjections(options.projections);
   const selected = options.only === undefined ? options.projections : options.projections.filter((p) => p.name === options.only);
   if (selected.length === 0) {
     throw new Error(`Unknown projection ${options.only}; known: ${options.projections.map((p) => p.name).join(', ')}`);
   }
-  const results: RebuildResult[] = [];
-  for (const projection of selected) results.push(await rebuildProjection({ ...options, projection }));
-  return results;
+  return selected;
 }
 
-export async function rebuildProjection(options: Omit<RebuildOptions, 'projections' | 'only'> & { projection: Projection }): Promise<RebuildResult> {
-  const { store, readStore, projection } = options;
+interface Job {
+  projection: Projection;
+  fromGeneration: number;
+  target: number;
+  guard: WriteGuard;
+  ctx: ProjectionContext;
+  handles: ReadonlySet<string>;
+  /** Events of its types read but not written yet. */
+  buffer: RecordedEvent[];
+  applied: number;
+  parked: number;
+  applyMs: number;
+  /** Date.now() of its last write (each write also refreshes its claim's heartbeat). */
+  lastWrite: number;
+  /** Buffered events that make a transaction of about `transactionMs` at its measured rate. */
+  threshold: number;
+  failed?: unknown;
+  swapped: boolean;
+}
+
+/** A job's claim heartbeat is refreshed at least this often (it is stale after 30 s), by a write without events if need be. */
+const HEARTBEAT_MS = 10_000;
+
+/**
+ * The rebuild itself. With `skipClaimed`, projections claimed by another live rebuild are
+ * skipped (reported in `skipped`) instead of refusing the whole call; the engine uses that.
+ */
+export async function runRebuild(options: RebuildOptions, selected: readonly Projection[], skipClaimed: boolean): Promise<RebuildOutcome> {
+  const { store, readStore } = options;
   const clock = options.clock ?? (() => new Date());
-  const batchSize = options.batchSize ?? 1000;
+  const batchSize = Math.max(1, options.batchSize ?? 5000);
+  const minBatch = Math.max(1, Math.floor(batchSize / 5));
+  const maxBatch = Math.max(minBatch, options.maxTransactionEvents ?? 50_000);
+  const transactionMs = options.transactionMs ?? 2000;
   const owner = randomUUID();
   const started = Date.now();
+  const skipped: string[] = [];
 
-  const before = await ensureProjectionState(readStore, projection, clock);
-  await claim(readStore, projection.name, owner, clock, options.staleClaimMs ?? 30_000);
-  const fromGeneration = (await readStore.readState(projection.name))?.generation ?? before.generation;
-  const target = fromGeneration + 1;
-  const guard = rebuildClaimGuard(projection.name, owner, clock);
+  // Claim every projection first: a rebuild running elsewhere refuses the whole call (or is skipped).
+  const jobs: Job[] = [];
+  try {
+    for (const projection of selected) {
+      const before = await ensureProjectionState(readStore, projection, clock);
+      try {
+        await claim(readStore, projection.name, owner, clock, options.staleClaimMs ?? 30_000);
+      } catch (error) {
+        if (skipClaimed && error instanceof RebuildInProgressError) {
+          skipped.push(projection.name);
+          continue;
+        }
+        throw error;
+      }
+      const fromGeneration = (await readStore.readState(projection.name))?.generation ?? before.generation;
+      jobs.push({
+        projection,
+        fromGeneration,
+        target: fromGeneration + 1,
+        guard: rebuildClaimGuard(projection.name, owner, clock),
+        ctx: contextFor(readStore, projection, fromGeneration + 1),
+        handles: new Set<string>(projection.eventTypes),
+        buffer: [],
+        applied: 0,
+        parked: 0,
+        applyMs: 0,
+        lastWrite: Date.now(),
+        threshold: Math.min(maxBatch, batchSize),
+        swapped: false,
+      });
+    }
+  } catch (error) {
+    for (const job of jobs) await releaseClaim(readStore, job.projection.name, owner).catch(() => undefined);
+    throw error;
+  }
+  if (jobs.length === 0) return { results: [], failures: [], skipped };
+
+  const active = (): Job[] => jobs.filter((j) => j.failed === undefined);
+  const fail = async (job: Job, error: unknown): Promise<void> => {
+    if (job.failed !== undefined) return;
+    job.failed = error;
+    job.buffer = [];
+    await releaseClaim(readStore, job.projection.name, owner).catch(() => undefined);
+    // A lost claim means another rebuild now owns generation g+1: its tables are not ours to drop.
+    if (!(error instanceof ProjectionStateMovedError)) await dropTables(readStore, job.projection, job.target).catch(() => undefined);
+  };
+
+  // Event type → the jobs that handle it: one lookup per event routes it to every projection.
+  const routes = new Map<string, Job[]>();
+  for (const job of jobs) {
+    for (const type of job.handles) {
+      const list = routes.get(type) ?? [];
+      list.push(job);
+      routes.set(type, list);
+    }
+  }
+
+  let checkpoint: string | null = null;
+  let end: BatchEnd | undefined;
+  let processed = 0;
+  let head: string | undefined;
+  let lastReport = 0;
+  const report = (force: boolean): void => {
+    if (!options.onProgress && !options.onOverallProgress) return;
+    const now = Date.now();
+    if (!force && now - lastReport < (options.progressIntervalMs ?? 250)) return;
+    lastReport = now;
+    const seconds = Math.max((now - started) / 1000, 1e-3);
+    const eventsPerSecond = processed / seconds;
+    const total = Math.max(processed, processed + approxEventsBetween(checkpoint, head));
+    const etaSeconds = eventsPerSecond > 0 ? (total - processed) / eventsPerSecond : null;
+    const base = { processed, total, eventsPerSecond: Math.round(eventsPerSecond), etaSeconds };
+    for (const job of jobs) {
+      options.onProgress?.({
+        projection: job.projection.name,
+        ...base,
+        done: job.swapped || job.failed !== undefined,
+        applied: job.applied,
+        ...(job.failed !== undefined ? { failed: errorText(job.failed) } : {}),
+      });
+    }
+    const failed = jobs.filter((j) => j.failed !== undefined).map((j) => j.projection.name);
+    options.onOverallProgress?.({
+      ...base,
+      projections: active().map((j) => j.projection.name),
+      failed,
+      done: jobs.every((j) => j.swapped || j.failed !== undefined),
+    });
+  };
+
+  /** Writes a job's buffered events (in transactions of at most maxBatch), checkpoint at `upTo`. */
+  const flush = async (job: Job, upTo: BatchEnd): Promise<void> => {
+    const events = job.buffer;
+    job.buffer = [];
+    const t0 = performance.now();
+    try {
+      for (let i = 0; i === 0 || i < events.length; i += maxBatch) {
+        const handled = events.slice(i, i + maxBatch);
+        const last = i + maxBatch >= events.length ? upTo : { position: handled[handled.length - 1]!.position, recordedAt: handled[handled.length - 1]!.recordedAt };
+        const r = await applyWithIsolation({ readStore, projection: job.projection, generation: job.target, guard: job.guard, handled, end: last, clock });
+        job.applied += r.applied;
+        job.parked += r.parked.length;
+      }
+    } catch (error) {
+      await fail(job, error);
+    } finally {
+      const ms = performance.now() - t0;
+      job.applyMs += ms;
+      job.lastWrite = Date.now();
+      // Next transaction sized to take about transactionMs at the rate this one ran.
+      if (events.length >= minBatch && ms > 0) {
+        job.threshold = Math.min(maxBatch, Math.max(minBatch, Math.round((events.length / ms) * transactionMs)));
+      }
+    }
+  };
+  /**
+   * On PostgreSQL the projections' transactions run side by side on the pool. SQLite has one
+   * connection that serializes them anyway: one after the other keeps each job's applyMs its own.
+   */
+  const flushAll = async (which: Job[], upTo: BatchEnd): Promise<void> => {
+    if (readStore.dialect === 'postgres') {
+      await Promise.all(which.map((job) => flush(job, upTo)));
+      return;
+    }
+    for (const job of which) await flush(job, upTo);
+  };
 
   try {
-    await dropTables(readStore, projection, target);
-    await readStore.db.transaction().execute(async (tx) => {
-      await guard.check(tx, undefined);
-      await projection.createTables(tx, contextFor(readStore, projection, target));
-    });
+    for (const job of jobs) {
+      try {
+        await dropTables(readStore, job.projection, job.target);
+        await readStore.db.transaction().execute(async (tx) => {
+          await job.guard.check(tx, undefined);
+          await job.projection.createTables(tx, job.ctx);
+        });
+      } catch (error) {
+        await fail(job, error);
+      }
+    }
 
-    const handles = new Set<string>(projection.eventTypes);
-    const head = await store.headPosition();
-    let checkpoint: string | null = null;
-    let end: BatchEnd | undefined;
-    let processed = 0;
-    let applied = 0;
-    let parked = 0;
-    let lastReport = 0;
-    const report = (done: boolean): void => {
-      if (!options.onProgress) return;
-      const now = Date.now();
-      if (!done && now - lastReport < (options.progressIntervalMs ?? 250)) return;
-      lastReport = now;
-      const seconds = Math.max((now - started) / 1000, 1e-3);
-      const eventsPerSecond = processed / seconds;
-      const total = Math.max(processed, processed + approxEventsBetween(checkpoint, head));
-      options.onProgress({
-        projection: projection.name,
-        processed,
-        total,
-        eventsPerSecond: Math.round(eventsPerSecond),
-        etaSeconds: eventsPerSecond > 0 ? (total - processed) / eventsPerSecond : null,
-        done,
-      });
-    };
-
+    head = await store.headPosition();
     // Pages until the log is exhausted, then the swap; events appended meanwhile are caught up
-    // inside the swap transaction. If the projection throws there, that transaction is rolled
-    // back and the pages go through the isolating loop again before the next swap attempt.
-    for (;;) {
+    // inside the swap transaction. If a projection throws there, that transaction is rolled
+    // back and the pages go through the isolating writes again before the next swap attempt.
+    while (active().length > 0) {
       for (;;) {
         options.signal?.throwIfAborted();
         const page = await store.readAll({ fromPosition: checkpoint ?? undefined, maxCount: batchSize });
         if (page.length === 0) break;
+        for (const event of page) {
+          const targets = routes.get(event.type);
+          if (targets === undefined) continue;
+          for (const job of targets) if (job.failed === undefined) job.buffer.push(event);
+        }
         const last = page[page.length - 1]!;
         end = { position: last.position, recordedAt: last.recordedAt };
-        const handled = page.filter((e) => handles.has(e.type));
-        const r = await applyWithIsolation({ readStore, projection, generation: target, guard, handled, end, clock });
-        applied += r.applied;
-        parked += r.parked.length;
-        processed += page.length;
         checkpoint = last.position;
+        processed += page.length;
+        const now = Date.now();
+        await flushAll(
+          active().filter((j) => j.buffer.length >= j.threshold || now - j.lastWrite >= HEARTBEAT_MS),
+          end,
+        );
         report(false);
         if (page.length < batchSize) break;
+        // Synchronous SQLite resolves every await at once: let timers and I/O of the process run.
+        await yieldToEventLoop();
       }
+      if (end) await flushAll(active().filter((j) => j.buffer.length > 0), end);
       options.signal?.throwIfAborted();
+      const swapping = active();
+      if (swapping.length === 0) break;
       try {
-        const tail = await swap(readStore, store, projection, { owner, fromGeneration, target, checkpoint, end, batchSize, handles, clock });
+        const tail = await swap(readStore, store, swapping, { checkpoint, end, batchSize, clock, owner });
         processed += tail.processed;
-        applied += tail.applied;
         checkpoint = tail.checkpoint;
+        for (const job of swapping) {
+          job.swapped = true;
+          job.applied += tail.applied.get(job) ?? 0;
+          job.applyMs += tail.ms;
+        }
         break;
       } catch (error) {
-        if (!isProjectionFault(error)) throw error;
+        if (error instanceof JobFailure) {
+          // Its claim or generation moved: that projection is out, the others swap again.
+          if (!(error.cause instanceof ProjectionStateMovedError)) throw error.cause;
+          await fail(error.job, error.cause);
+        } else if (!isProjectionFault(error)) {
+          throw error;
+        }
       }
     }
-    readStore.noteGeneration(projection.name, target);
-    report(true);
-
-    const awaitDrop = options.awaitDrop ?? true;
-    const drop = dropAfter(readStore, projection, fromGeneration, options.dropOldAfterMs ?? 3000, !awaitDrop);
-    if (awaitDrop) await drop;
-    else drop.catch((error: unknown) => options.onDropError?.(error));
-
-    const durationMs = Date.now() - started;
-    return {
-      projection: projection.name,
-      fromGeneration,
-      generation: target,
-      processed,
-      applied,
-      parked,
-      checkpoint,
-      durationMs,
-      eventsPerSecond: Math.round(processed / Math.max(durationMs / 1000, 1e-3)),
-    };
   } catch (error) {
-    await releaseClaim(readStore, projection.name, owner).catch(() => undefined);
-    if (!(error instanceof ProjectionStateMovedError)) await dropTables(readStore, projection, target).catch(() => undefined);
-    throw error;
+    for (const job of active()) await fail(job, error);
+  }
+
+  const swapped = jobs.filter((j) => j.swapped);
+  for (const job of swapped) readStore.noteGeneration(job.projection.name, job.target);
+  report(true);
+
+  const durationMs = Date.now() - started;
+  const results = swapped.map<RebuildResult>((job) => ({
+    projection: job.projection.name,
+    fromGeneration: job.fromGeneration,
+    generation: job.target,
+    processed,
+    applied: job.applied,
+    parked: job.parked,
+    checkpoint,
+    durationMs,
+    eventsPerSecond: Math.round(processed / Math.max(durationMs / 1000, 1e-3)),
+    applyMs: Math.round(job.applyMs),
+  }));
+
+  const awaitDrop = options.awaitDrop ?? true;
+  const drops = swapped.map((job) => dropAfter(readStore, job.projection, job.fromGeneration, options.dropOldAfterMs ?? 3000, !awaitDrop));
+  if (awaitDrop) await Promise.all(drops);
+  else for (const drop of drops) drop.catch((error: unknown) => options.onDropError?.(error));
+
+  const failures = jobs.filter((j) => j.failed !== undefined).map((j) => ({ projection: j.projection.name, error: j.failed }));
+  return { results, failures, skipped };
+}
+
+/** An error that belongs to one projection of the swap (its claim or its generation moved). */
+class JobFailure extends Error {
+  constructor(
+    readonly job: Job,
+    override readonly cause: unknown,
+  ) {
+    super(errorText(cause));
+    this.name = 'JobFailure';
   }
 }
 
@@ -209,65 +462,77 @@ async function releaseClaim(readStore: ReadStore, name: string, owner: string): 
 
 interface SwapInput {
   owner: string;
-  fromGeneration: number;
-  target: number;
   checkpoint: string | null;
   end: BatchEnd | undefined;
   batchSize: number;
-  handles: Set<string>;
   clock: () => Date;
 }
 
-async function swap(
-  readStore: ReadStore,
-  store: EventStore,
-  projection: Projection,
-  input: SwapInput,
-): Promise<{ processed: number; applied: number; checkpoint: string | null }> {
-  const ctx = contextFor(readStore, projection, input.target);
-  const guard = rebuildClaimGuard(projection.name, input.owner, input.clock);
-  return readStore.db.transaction().execute(async (tx) => {
-    // The guard locks the state row (PostgreSQL) / the database (SQLite) first, so the engine
-    // cannot commit a checkpoint of the old generation past what the tail read below sees.
-    await guard.check(tx, undefined);
+interface SwapResult {
+  processed: number;
+  applied: Map<Job, number>;
+  checkpoint: string | null;
+  ms: number;
+}
+
+async function swap(readStore: ReadStore, store: EventStore, jobs: Job[], input: SwapInput): Promise<SwapResult> {
+  const t0 = performance.now();
+  // Rows are locked in name order, the same order as any other multi-projection writer.
+  const ordered = [...jobs].sort((a, b) => (a.projection.name < b.projection.name ? -1 : 1));
+  const result = await readStore.db.transaction().execute(async (tx) => {
+    // The guards lock the state rows (PostgreSQL) / the database (SQLite) first, so the engine
+    // cannot commit a checkpoint of an old generation past what the tail read below sees.
+    for (const job of ordered) {
+      try {
+        await job.guard.check(tx, undefined);
+      } catch (error) {
+        throw new JobFailure(job, error);
+      }
+    }
     let checkpoint = input.checkpoint;
     let end = input.end;
     let processed = 0;
-    let applied = 0;
+    const applied = new Map<Job, number>();
     for (;;) {
       const page: RecordedEvent[] = await store.readAll({ fromPosition: checkpoint ?? undefined, maxCount: input.batchSize });
       if (page.length === 0) break;
-      const handled = page.filter((e) => input.handles.has(e.type));
-      if (handled.length > 0) await projection.applyBatch(tx, handled, ctx);
+      for (const job of ordered) {
+        const handled = page.filter((e) => job.handles.has(e.type));
+        if (handled.length === 0) continue;
+        await job.projection.applyBatch(tx, handled, job.ctx);
+        applied.set(job, (applied.get(job) ?? 0) + handled.length);
+      }
       const last = page[page.length - 1]!;
       checkpoint = last.position;
       end = { position: last.position, recordedAt: last.recordedAt };
       processed += page.length;
-      applied += handled.length;
     }
     const now = input.clock().toISOString();
-    const result = await tx
-      .updateTable(PROJECTION_STATE_TABLE)
-      .set({
-        generation: input.target,
-        version: projection.version,
-        checkpoint,
-        last_event_at: end ? end.recordedAt.toISOString() : null,
-        status: 'live',
-        rebuild_owner: null,
-        rebuild_heartbeat_at: null,
-        updated_at: now,
-      })
-      .where('name', '=', projection.name)
-      .where('rebuild_owner', '=', input.owner)
-      .where('generation', '=', input.fromGeneration)
-      .executeTakeFirst();
-    if (result.numUpdatedRows === 0n) {
-      throw new ProjectionStateMovedError(projection.name, `generation ${input.fromGeneration} was swapped by someone else`);
+    for (const job of ordered) {
+      const swapped = await tx
+        .updateTable(PROJECTION_STATE_TABLE)
+        .set({
+          generation: job.target,
+          version: job.projection.version,
+          checkpoint,
+          last_event_at: end ? end.recordedAt.toISOString() : null,
+          status: 'live',
+          rebuild_owner: null,
+          rebuild_heartbeat_at: null,
+          updated_at: now,
+        })
+        .where('name', '=', job.projection.name)
+        .where('rebuild_owner', '=', input.owner)
+        .where('generation', '=', job.fromGeneration)
+        .executeTakeFirst();
+      if (swapped.numUpdatedRows === 0n) {
+        throw new JobFailure(job, new ProjectionStateMovedError(job.projection.name, `generation ${job.fromGeneration} was swapped by someone else`));
+      }
+      await tx.deleteFrom(PARKED_EVENTS_TABLE).where('projection', '=', job.projection.name).where('generation', '<>', job.target).execute();
     }
-    await tx.deleteFrom(PARKED_EVENTS_TABLE).where('projection', '=', projection.name).where('generation', '<>', input.target).execute();
     return { processed, applied, checkpoint };
   });
+  return { ...result, ms: performance.now() - t0 };
 }
 
 async function dropAfter(readStore: ReadStore, projection: Projection, generation: number, delayMs: number, background: boolean): Promise<void> {
@@ -285,4 +550,8 @@ export async function dropTables(readStore: ReadStore, projection: Projection, g
   for (const logical of projection.tables) {
     await readStore.db.schema.dropTable(physicalTableName(logical, generation)).ifExists().execute();
   }
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
