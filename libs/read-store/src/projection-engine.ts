@@ -1,9 +1,9 @@
 import { BadUserInputError, StaleReadModelError } from '@kam/kernel';
-import { comparePositions, isPosition, type EventStore, type RecordedEvent, type Subscription } from '@kam/event-store';
+import { isPosition, type EventStore, type RecordedEvent, type Subscription } from '@kam/event-store';
 import type { Registry } from 'prom-client';
 import { createProjectionLease, type ProjectionLease } from './lease';
-import { approxEventsBetween } from './positions';
-import type { Projection } from './projection';
+import { approxEventsBetween, comparePositionsFast } from './positions';
+import type { Projection, ProjectionContext } from './projection';
 import { projectionMetricsFor, type ProjectionMetrics, type ProjectionStatus, type ProjectionStatusSource } from './projection-metrics';
 import { ensureProjectionState, validateProjections } from './projection-state';
 import {
@@ -14,9 +14,10 @@ import {
   errorMessage,
   isProjectionFault,
   servedGenerationGuard,
+  type BatchEnd,
 } from './projection-writer';
 import { PARKED_EVENTS_TABLE, PROJECTION_STATE_TABLE, type ProjectionStateRow, type ReadStore } from './read-store';
-import { RebuildInProgressError, rebuildProjection } from './rebuild';
+import { runRebuild } from './rebuild';
 
 export interface ProjectionLogger {
   info(message: string, meta?: Record<string, unknown>): void;
@@ -38,6 +39,13 @@ export interface ProjectionEngineOptions {
   batchSize?: number;
   /** While catching up, a partial batch is written at the latest after this delay (default 50 ms). Live events are written as soon as the subscription goes idle. */
   maxBatchDelayMs?: number;
+  /**
+   * Write the batches of all projections of a feed in one transaction (each still behind its own
+   * compare-and-set), falling back to one transaction per projection when that one fails.
+   * Default: on SQLite (one connection serializes the projections' transactions anyway, and a
+   * commit is the expensive part), not on PostgreSQL (the pool runs them side by side).
+   */
+  groupCommit?: boolean;
   /** Run the projections only while holding the lease (PostgreSQL advisory lock; trivial on SQLite). Default false. */
   useLease?: boolean;
   /** Overrides the lease (default: createProjectionLease(readStore)). */
@@ -76,12 +84,17 @@ type RunnerState = 'standby' | 'starting' | 'rebuilding' | 'running' | 'error' |
 const MAX_RETRY_DELAY_MS = 30_000;
 
 /**
- * Runs projections: each one subscribes to the whole log from its checkpoint, skips the types it
- * does not handle, and writes batches of rows + checkpoint in one read-store transaction. See
- * docs/adr/0004-projection-engine.md for the why of every choice here.
+ * Runs projections. The log is read by shared *feeds*: one subscription hands every event to all
+ * the projections attached to it (one read, one JSON parse and one upcast per event, however many
+ * projections), each projection keeps the events of its types and its own batch, and a batch is
+ * written with its checkpoint in a read-store transaction behind that projection's
+ * compare-and-set. A projection that is behind every feed (it failed and resumes from its stored
+ * checkpoint, a rebuild swapped it in) gets a feed of its own, which hands its projections over
+ * to the other feed as soon as both are at the same position. See docs/adr/0004-projection-engine.md.
  */
 export class ProjectionEngine implements ProjectionStatusSource {
   private readonly runners = new Map<string, ProjectionRunner>();
+  private readonly feeds = new Set<Feed>();
   private readonly waiters = new Set<Waiter>();
   private readonly metrics: ProjectionMetrics | undefined;
   private readonly logger: ProjectionLogger;
@@ -93,6 +106,12 @@ export class ProjectionEngine implements ProjectionStatusSource {
   private started = false;
   private active = false;
   private transition: Promise<void> = Promise.resolve();
+  /** Runners waiting to be (re)started; started together so that bumped versions rebuild in one pass. */
+  private readonly restartQueue = new Set<ProjectionRunner>();
+  private restartScheduled = false;
+  /** Starts in progress (activation, restarts); deactivation waits for them. */
+  private readonly starting = new Set<Promise<void>>();
+  private abort: AbortController | undefined;
 
   constructor(readonly options: ProjectionEngineOptions) {
     validateProjections(options.projections);
@@ -107,6 +126,10 @@ export class ProjectionEngine implements ProjectionStatusSource {
 
   get log(): ProjectionLogger {
     return this.logger;
+  }
+
+  get groupCommit(): boolean {
+    return this.options.groupCommit ?? this.options.readStore.dialect === 'sqlite';
   }
 
   /** Whether this process is the one running the projections (holds the lease, or needs none). */
@@ -249,18 +272,87 @@ export class ProjectionEngine implements ProjectionStatusSource {
     return out;
   }
 
-  // --- internals used by the runners -------------------------------------------------------
+  // --- internals used by runners and feeds ----------------------------------------------------
 
   onCommitted(runner: ProjectionRunner, applied: number, parked: readonly RecordedEvent[]): void {
     this.metrics?.countApplied(runner.projection.name, applied);
     for (const event of parked) {
       this.logger.warn('event parked', { projection: runner.projection.name, position: event.position, type: event.type });
     }
+  }
+
+  /** After a feed's writes: waiters whose position every projection has reached are released. */
+  checkWaiters(): void {
+    if (this.waiters.size === 0) return;
+    for (const waiter of this.waiters) {
+      if (this.reached(waiter.position)) {
+        clearTimeout(waiter.timer);
+        this.waiters.delete(waiter);
+        waiter.resolve();
+      }
+    }
+    if (this.waiters.size === 0 && this.pollTimer) {
+      clearInterval(this.pollTimer);
+      this.pollTimer = undefined;
+    }
+  }
+
+  /** A runner that failed asks to be started again (state re-read, rebuilt if needed, attached). */
+  requestRestart(runner: ProjectionRunner): void {
+    if (!this.active) return;
+    this.restartQueue.add(runner);
+    if (this.restartScheduled) return;
+    this.restartScheduled = true;
+    // Runners failing together (the database went away) restart together: one feed, one rebuild.
+    setImmediate(() => {
+      this.restartScheduled = false;
+      const batch = [...this.restartQueue];
+      this.restartQueue.clear();
+      if (!this.active || batch.length === 0) return;
+      this.track(this.startRunners(batch));
+    });
+  }
+
+  /**
+   * Attaches a runner whose checkpoint is `checkpoint` to the feed that is closest behind (or at)
+   * that position, so it misses nothing and skips what it already has; when every feed is ahead
+   * of it, it gets a feed of its own, starting at its checkpoint.
+   */
+  attach(runner: ProjectionRunner, checkpoint: string | null): void {
+    let best: Feed | undefined;
+    for (const feed of this.feeds) {
+      if (feed.closed || comparePositionsOrNull(feed.last, checkpoint) > 0) continue;
+      if (!best || comparePositionsOrNull(feed.last, best.last) > 0) best = feed;
+    }
+    if (!best) {
+      // Members first: a store may deliver the first events from inside subscribeToAll.
+      const feed = new Feed(this, checkpoint);
+      this.feeds.add(feed);
+      feed.add(runner);
+      try {
+        feed.subscribe();
+      } catch (error) {
+        feed.abandon();
+        throw error;
+      }
+    } else {
+      best.add(runner);
+    }
     this.checkWaiters();
   }
 
-  onCheckpointLoaded(): void {
-    this.checkWaiters();
+  /** Called by a feed after each event it dispatched: another feed at exactly that position takes its projections over. */
+  mergeTarget(feed: Feed): Feed | undefined {
+    if (this.feeds.size < 2 || feed.last === null) return undefined;
+    for (const other of this.feeds) {
+      if (other === feed || other.closed || other.merging || other.last === null) continue;
+      if (comparePositionsFast(other.last, feed.last) === 0) return other;
+    }
+    return undefined;
+  }
+
+  feedClosed(feed: Feed): void {
+    this.feeds.delete(feed);
   }
 
   // --- lease and activation ------------------------------------------------------------------
@@ -308,13 +400,99 @@ export class ProjectionEngine implements ProjectionStatusSource {
   private async activate(): Promise<void> {
     if (this.active || !this.started) return;
     this.active = true;
-    await Promise.all([...this.runners.values()].map((r) => r.start()));
+    this.abort = new AbortController();
+    await this.track(this.startRunners([...this.runners.values()]));
   }
 
   private async deactivate(): Promise<void> {
     if (!this.active) return;
     this.active = false;
-    await Promise.all([...this.runners.values()].map((r) => r.stop()));
+    this.abort?.abort();
+    this.restartQueue.clear();
+    for (const runner of this.runners.values()) runner.cancelRestart();
+    await Promise.all([...this.starting]);
+    await Promise.all([...this.feeds].map((feed) => feed.close(true)));
+    for (const runner of this.runners.values()) runner.stopped();
+    this.checkWaiters();
+  }
+
+  private track(start: Promise<void>): Promise<void> {
+    const tracked = start.finally(() => this.starting.delete(tracked));
+    this.starting.add(tracked);
+    return tracked;
+  }
+
+  /**
+   * Reads each runner's state; runners whose stored version is older than their code are rebuilt
+   * together in one pass (a runner claimed by a rebuild elsewhere waits and tries again), then
+   * every runner is attached to a feed. Failures go to the runner (retried with back-off).
+   */
+  private async startRunners(runners: ProjectionRunner[]): Promise<void> {
+    const { readStore, store } = this.options;
+    let pending = runners;
+    while (pending.length > 0 && this.active) {
+      const toRebuild: ProjectionRunner[] = [];
+      const ready: ProjectionRunner[] = [];
+      for (const runner of pending) {
+        try {
+          const verdict = await runner.prepare();
+          if (verdict === 'ready') ready.push(runner);
+          else if (verdict === 'rebuild') toRebuild.push(runner);
+        } catch (error) {
+          runner.fail(error);
+        }
+      }
+      if (!this.active) return;
+      // Lowest checkpoint first: its feed starts there and the others join it (one read of the
+      // log for all of them) instead of each starting a feed of its own.
+      ready.sort((a, b) => comparePositionsOrNull(a.checkpoint, b.checkpoint));
+      for (const runner of ready) {
+        try {
+          runner.attachAt(runner.checkpoint);
+        } catch (error) {
+          runner.fail(error);
+        }
+      }
+      if (toRebuild.length === 0) return;
+      for (const runner of toRebuild) runner.state = 'rebuilding';
+      let outcome: Awaited<ReturnType<typeof runRebuild>>;
+      try {
+        outcome = await runRebuild(
+          {
+            store,
+            readStore,
+            projections: toRebuild.map((r) => r.projection),
+            awaitDrop: false,
+            dropOldAfterMs: this.options.dropOldGenerationAfterMs,
+            signal: this.abort?.signal,
+            clock: this.clock,
+            onDropError: (error) => this.logger.warn('dropping an old generation failed', { error: errorMessage(error) }),
+          },
+          toRebuild.map((r) => r.projection),
+          true,
+        );
+      } catch (error) {
+        if (!this.active) return;
+        for (const runner of toRebuild) runner.fail(error);
+        return;
+      }
+      if (!this.active) return;
+      for (const result of outcome.results) this.logger.info('projection rebuilt for its new version', { ...result });
+      const failed = new Map(outcome.failures.map((f) => [f.projection, f.error]));
+      for (const runner of toRebuild) {
+        const error = failed.get(runner.projection.name);
+        if (error !== undefined) runner.fail(error);
+      }
+      // Rebuilt ones come back 'ready' from prepare(); the skipped ones (claimed elsewhere) are retried after a pause.
+      const rebuilt = toRebuild.filter((r) => !failed.has(r.projection.name) && !outcome.skipped.includes(r.projection.name));
+      const skipped = toRebuild.filter((r) => outcome.skipped.includes(r.projection.name));
+      pending = rebuilt;
+      if (skipped.length > 0) {
+        if (rebuilt.length > 0) await this.startRunners(rebuilt);
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        pending = skipped;
+      }
+    }
   }
 
   // --- waiting for a position ---------------------------------------------------------------
@@ -322,7 +500,7 @@ export class ProjectionEngine implements ProjectionStatusSource {
   private reached(position: string): boolean {
     for (const runner of this.runners.values()) {
       const checkpoint = runner.checkpoint;
-      if (checkpoint === null || comparePositions(checkpoint, position) < 0) return false;
+      if (checkpoint === null || comparePositionsFast(checkpoint, position) < 0) return false;
     }
     return true;
   }
@@ -332,23 +510,9 @@ export class ProjectionEngine implements ProjectionStatusSource {
     for (const runner of this.runners.values()) {
       const checkpoint = runner.checkpoint;
       if (checkpoint === null) return null;
-      if (lowest === null || comparePositions(checkpoint, lowest) < 0) lowest = checkpoint;
+      if (lowest === null || comparePositionsFast(checkpoint, lowest) < 0) lowest = checkpoint;
     }
     return lowest;
-  }
-
-  private checkWaiters(): void {
-    for (const waiter of this.waiters) {
-      if (this.reached(waiter.position)) {
-        clearTimeout(waiter.timer);
-        this.waiters.delete(waiter);
-        waiter.resolve();
-      }
-    }
-    if (this.waiters.size === 0 && this.pollTimer) {
-      clearInterval(this.pollTimer);
-      this.pollTimer = undefined;
-    }
   }
 
   /**
@@ -388,7 +552,239 @@ export class ProjectionEngine implements ProjectionStatusSource {
   }
 }
 
-/** One projection's subscription, buffer and committed checkpoint. */
+/** Null (before the first event) sorts first. */
+function comparePositionsOrNull(a: string | null, b: string | null): number {
+  if (a === null) return b === null ? 0 : -1;
+  if (b === null) return 1;
+  return comparePositionsFast(a, b);
+}
+
+/** One projection's batch taken out of its buffer, to be written with its checkpoint. */
+interface BatchPart {
+  runner: ProjectionRunner;
+  /** The runner's epoch when the batch was taken: results for an older epoch are ignored. */
+  epoch: number;
+  generation: number;
+  /** Committed checkpoint the write expects (compare-and-set). */
+  expected: string | null;
+  handled: RecordedEvent[];
+  end: BatchEnd;
+}
+
+/**
+ * One subscription to the log shared by several projections. It hands each event to every member
+ * synchronously (each keeps the events of its types), and writes the members' batches: when
+ * `batchSize` events were dispatched (the subscription waits for that write), when it is caught
+ * up and idle, and during catch-up at the latest after `maxBatchDelayMs`. Writes are serialized:
+ * one round at a time, every member's batch in it.
+ */
+class Feed {
+  readonly members = new Set<ProjectionRunner>();
+  /** Position of the last event handed to the members (the start position before the first). */
+  last: string | null;
+  closed = false;
+  /** Handing its members over to another feed: not a merge target itself. */
+  merging = false;
+  private subscription: Subscription | undefined;
+  private caughtUp = false;
+  private seen = 0;
+  private chain: Promise<void> = Promise.resolve();
+  private queued: Promise<void> | undefined;
+  private immediate: NodeJS.Immediate | undefined;
+  private delayTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly engine: ProjectionEngine,
+    from: string | null,
+  ) {
+    this.last = from;
+  }
+
+  private get options(): ProjectionEngineOptions {
+    return this.engine.options;
+  }
+
+  add(runner: ProjectionRunner): void {
+    this.members.add(runner);
+    runner.joined(this, this.last);
+  }
+
+  /** A member leaves (it failed): its buffered events are dropped, it comes back from its checkpoint. */
+  remove(runner: ProjectionRunner): void {
+    this.members.delete(runner);
+    if (this.members.size === 0) void this.close(false);
+  }
+
+  subscribe(): void {
+    const subscription = this.options.store.subscribeToAll(
+      { fromPosition: this.last ?? undefined },
+      {
+        onEvent: (event) => this.onEvent(event),
+        onCaughtUp: () => this.onCaughtUp(),
+        onError: (error) => this.onError(error),
+      },
+    );
+    // Closed while subscribeToAll delivered its first events (merged away): nobody else will stop it.
+    if (this.closed) void subscription.stop().catch(() => undefined);
+    else this.subscription = subscription;
+  }
+
+  /** The subscription could not be opened: forget the feed (its members fail and come back). */
+  abandon(): void {
+    this.closed = true;
+    this.engine.feedClosed(this);
+    this.clearTimers();
+  }
+
+  /**
+   * Ends the feed. With `commit`, the buffered batches are written first (stop); otherwise the
+   * feed is empty or abandoned. From inside the subscription's own handler the subscription is
+   * stopped without waiting for it (it ends when the handler returns).
+   */
+  async close(commit: boolean): Promise<void> {
+    if (this.closed && !commit) return;
+    this.closed = true;
+    this.engine.feedClosed(this);
+    const subscription = this.subscription;
+    this.subscription = undefined;
+    if (commit) {
+      await subscription?.stop().catch(() => undefined);
+      this.clearTimers();
+      await this.requestFlush().catch(() => undefined);
+    } else {
+      this.clearTimers();
+      void subscription?.stop().catch(() => undefined);
+    }
+  }
+
+  private onEvent(event: RecordedEvent): Promise<void> | undefined {
+    if (this.closed) return undefined;
+    for (const member of this.members) member.accept(event);
+    this.last = event.position;
+    this.seen += 1;
+    const other = this.engine.mergeTarget(this);
+    if (other) return this.mergeInto(other);
+    if (this.seen >= (this.options.batchSize ?? 500)) return this.requestFlush();
+    if (this.caughtUp) this.scheduleImmediateFlush();
+    else this.scheduleDelayedFlush();
+    return undefined;
+  }
+
+  private onCaughtUp(): void {
+    if (this.closed) return;
+    this.caughtUp = true;
+    this.scheduleImmediateFlush();
+  }
+
+  private onError(error: Error): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.engine.feedClosed(this);
+    this.subscription = undefined;
+    this.clearTimers();
+    for (const member of [...this.members]) member.fail(error);
+  }
+
+  /**
+   * Another feed is at the same position: this one's members move over once their batches are
+   * written (a member never has writes in flight on two feeds), unless the other feed moved on
+   * meanwhile — then this feed goes on and meets it again further on.
+   */
+  private async mergeInto(other: Feed): Promise<void> {
+    this.merging = true;
+    try {
+      await this.requestFlush();
+    } finally {
+      this.merging = false;
+    }
+    if (this.closed || other.closed || other.last === null || this.last === null || comparePositionsFast(other.last, this.last) !== 0) return;
+    const members = [...this.members];
+    this.members.clear();
+    for (const member of members) other.add(member);
+    await this.close(false);
+  }
+
+  /** Live: write as soon as the subscription has nothing more to hand over in this turn. */
+  private scheduleImmediateFlush(): void {
+    if (this.immediate) return;
+    this.immediate = setImmediate(() => {
+      this.immediate = undefined;
+      void this.requestFlush();
+    });
+  }
+
+  /** Catching up: let batches fill, but never hold events longer than maxBatchDelayMs. */
+  private scheduleDelayedFlush(): void {
+    if (this.delayTimer) return;
+    this.delayTimer = setTimeout(() => {
+      this.delayTimer = undefined;
+      void this.requestFlush();
+    }, this.options.maxBatchDelayMs ?? 50);
+  }
+
+  private clearTimers(): void {
+    if (this.immediate) clearImmediate(this.immediate);
+    if (this.delayTimer) clearTimeout(this.delayTimer);
+    this.immediate = undefined;
+    this.delayTimer = undefined;
+  }
+
+  /** At most one round of writes runs and one more waits; the waiting one takes everything buffered by then. */
+  private requestFlush(): Promise<void> {
+    if (this.queued) return this.queued;
+    const next = this.chain.then(() => {
+      this.queued = undefined;
+      return this.flushRound();
+    });
+    this.queued = next;
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+
+  private async flushRound(): Promise<void> {
+    this.seen = 0;
+    const parts: BatchPart[] = [];
+    for (const member of this.members) {
+      const part = member.takeBatch();
+      if (part) parts.push(part);
+    }
+    if (parts.length === 0) return;
+    if (parts.length > 1 && this.engine.groupCommit && (await this.writeTogether(parts))) return;
+    if (this.options.readStore.dialect === 'postgres') {
+      await Promise.all(parts.map((part) => part.runner.write(part)));
+    } else {
+      for (const part of parts) await part.runner.write(part);
+    }
+    this.engine.checkWaiters();
+  }
+
+  /**
+   * One transaction for every member's batch: each behind its own compare-and-set, in name order
+   * (the lock order of every multi-projection writer). True when it committed; false when it
+   * failed and was rolled back — then each batch is written alone, where a poison event is
+   * isolated and a moved state or a database error concerns only its projection.
+   */
+  private async writeTogether(parts: BatchPart[]): Promise<boolean> {
+    const { readStore } = this.options;
+    const ordered = [...parts].sort((a, b) => (a.runner.projection.name < b.runner.projection.name ? -1 : 1));
+    try {
+      await readStore.db.transaction().execute(async (tx) => {
+        for (const part of ordered) {
+          const guard = servedGenerationGuard(part.runner.projection.name, part.generation, part.expected, this.engine.clock);
+          await guard.check(tx, part.end);
+          if (part.handled.length > 0) await part.runner.projection.applyBatch(tx, part.handled, part.runner.context(part.generation));
+        }
+      });
+    } catch {
+      return false;
+    }
+    for (const part of parts) part.runner.committed(part, part.handled.length, []);
+    this.engine.checkWaiters();
+    return true;
+  }
+}
+
+/** One projection: its state, its buffer on the feed it is attached to, its committed checkpoint. */
 class ProjectionRunner {
   state: RunnerState = 'standby';
   generation = 0;
@@ -397,21 +793,16 @@ class ProjectionRunner {
   lastError: string | null = null;
 
   private readonly handles: Set<string>;
-  private subscription: Subscription | undefined;
-  /** Incremented at every (re)subscription; callbacks of an older subscription are ignored. */
+  private feed: Feed | undefined;
+  /** Incremented at every (re)attachment; writes of an older epoch are ignored. */
   private epoch = 0;
   private buffer: RecordedEvent[] = [];
   private last: RecordedEvent | undefined;
-  private seen = 0;
-  private caughtUp = false;
-  private chain: Promise<void> = Promise.resolve();
-  private immediate: NodeJS.Immediate | undefined;
-  private delayTimer: NodeJS.Timeout | undefined;
+  /** Events at or before this position are already covered (it joined a feed behind it). */
+  private floor: string | null = null;
   private restartTimer: NodeJS.Timeout | undefined;
-  private pending: Promise<void> | undefined;
-  private abort: AbortController | undefined;
   private failures = 0;
-  private stopping = false;
+  private contexts = new Map<number, ProjectionContext>();
 
   constructor(
     private readonly engine: ProjectionEngine,
@@ -424,25 +815,14 @@ class ProjectionRunner {
     return this.engine.options;
   }
 
-  start(): Promise<void> {
-    this.stopping = false;
-    this.pending = this.prepareAndSubscribe();
-    return this.pending;
-  }
-
-  async stop(): Promise<void> {
-    this.stopping = true;
-    if (this.restartTimer) clearTimeout(this.restartTimer);
-    this.restartTimer = undefined;
-    this.abort?.abort();
-    await this.pending?.catch(() => undefined);
-    const subscription = this.subscription;
-    this.subscription = undefined;
-    await subscription?.stop().catch(() => undefined);
-    this.clearFlushTimers();
-    await this.flush(this.epoch);
-    this.epoch += 1;
-    this.state = 'stopped';
+  context(generation: number): ProjectionContext {
+    let ctx = this.contexts.get(generation);
+    if (!ctx) {
+      ctx = contextFor(this.options.readStore, this.projection, generation);
+      this.contexts.clear();
+      this.contexts.set(generation, ctx);
+    }
+    return ctx;
   }
 
   adoptStoredState(row: ProjectionStateRow | undefined): void {
@@ -451,159 +831,106 @@ class ProjectionRunner {
     this.checkpoint = row.checkpoint;
   }
 
-  private async prepareAndSubscribe(): Promise<void> {
-    const epoch = ++this.epoch;
-    const { readStore, store } = this.options;
-    const name = this.projection.name;
+  /** Reads (or creates) the state row: ready to attach, to be rebuilt first, or left alone. */
+  async prepare(): Promise<'ready' | 'rebuild' | 'outdated'> {
     this.state = 'starting';
-    try {
-      let row = await ensureProjectionState(readStore, this.projection, this.engine.clock);
-      this.adoptStoredState(row);
-      while (row.version !== this.projection.version && (this.options.rebuildOnVersionChange ?? true)) {
-        if (row.version > this.projection.version) {
-          // Newer code already serves this projection (rolling deploy): do not rebuild it back.
-          this.state = 'outdated';
-          this.engine.log.error('stored projection version is newer than this code; not running it', {
-            projection: name,
-            stored: row.version,
-            code: this.projection.version,
-          });
-          return;
-        }
-        this.state = 'rebuilding';
-        this.abort = new AbortController();
-        try {
-          const result = await rebuildProjection({
-            store,
-            readStore,
-            projection: this.projection,
-            awaitDrop: false,
-            dropOldAfterMs: this.options.dropOldGenerationAfterMs,
-            signal: this.abort.signal,
-            clock: this.engine.clock,
-            onDropError: (error) => this.engine.log.warn('dropping an old generation failed', { projection: name, error: errorMessage(error) }),
-          });
-          this.engine.log.info('projection rebuilt for its new version', { ...result });
-        } catch (error) {
-          if (!(error instanceof RebuildInProgressError)) throw error;
-          await new Promise((resolve) => setTimeout(resolve, 1000));
-        }
-        if (this.stopping || epoch !== this.epoch) return;
-        row = (await readStore.readState(name)) ?? row;
-        this.adoptStoredState(row);
+    const row = await ensureProjectionState(this.options.readStore, this.projection, this.engine.clock);
+    this.adoptStoredState(row);
+    if (row.version !== this.projection.version && (this.options.rebuildOnVersionChange ?? true)) {
+      if (row.version > this.projection.version) {
+        // Newer code already serves this projection (rolling deploy): do not rebuild it back.
+        this.state = 'outdated';
+        this.engine.log.error('stored projection version is newer than this code; not running it', {
+          projection: this.projection.name,
+          stored: row.version,
+          code: this.projection.version,
+        });
+        return 'outdated';
       }
-      if (this.stopping || epoch !== this.epoch) return;
-      readStore.noteGeneration(name, row.generation);
-      this.buffer = [];
-      this.last = undefined;
-      this.seen = 0;
-      this.caughtUp = false;
-      this.engine.onCheckpointLoaded();
-      this.subscription = store.subscribeToAll(
-        { fromPosition: row.checkpoint ?? undefined },
-        {
-          onEvent: (event) => this.onEvent(epoch, event),
-          onCaughtUp: () => this.onCaughtUp(epoch),
-          onError: (error) => this.fail(epoch, error),
-        },
-      );
-      this.state = 'running';
-    } catch (error) {
-      if (this.stopping) return;
-      this.fail(epoch, error);
+      return 'rebuild';
     }
+    this.options.readStore.noteGeneration(this.projection.name, row.generation);
+    return 'ready';
   }
 
-  private async onEvent(epoch: number, event: RecordedEvent): Promise<void> {
-    if (epoch !== this.epoch) return;
-    // Redelivery of what is already buffered or committed (a store that resends the checkpoint
-    // event) is skipped, so applying stays exactly-once.
-    const floor = this.last?.position ?? this.checkpoint;
-    if (floor !== null && comparePositions(event.position, floor) <= 0) return;
+  attachAt(checkpoint: string | null): void {
+    this.engine.attach(this, checkpoint);
+  }
+
+  /** The feed took this runner, which has everything up to `feedLast`... or more (its checkpoint). */
+  joined(feed: Feed, feedLast: string | null): void {
+    this.feed = feed;
+    this.epoch += 1;
+    this.buffer = [];
+    this.last = undefined;
+    const covered = this.checkpoint;
+    // Skip what the feed will hand over again up to where this runner already is.
+    this.floor = covered !== null && comparePositionsOrNull(feedLast, covered) < 0 ? covered : null;
+    this.state = 'running';
+  }
+
+  accept(event: RecordedEvent): void {
+    if (this.floor !== null) {
+      // Redelivery of what is already committed (joined a feed behind its checkpoint, or a
+      // store that resends the checkpoint event) is skipped, so applying stays exactly-once.
+      if (comparePositionsFast(event.position, this.floor) <= 0) return;
+      this.floor = null;
+    }
     if (this.handles.has(event.type)) this.buffer.push(event);
     this.last = event;
-    this.seen += 1;
-    if (this.seen >= (this.options.batchSize ?? 500)) {
-      await this.flush(epoch);
-    } else if (this.caughtUp) {
-      this.scheduleImmediateFlush(epoch);
-    } else {
-      this.scheduleDelayedFlush(epoch);
+  }
+
+  takeBatch(): BatchPart | undefined {
+    const last = this.last;
+    if (!last) return undefined;
+    const part: BatchPart = {
+      runner: this,
+      epoch: this.epoch,
+      generation: this.generation,
+      expected: this.checkpoint,
+      handled: this.buffer,
+      end: { position: last.position, recordedAt: last.recordedAt },
+    };
+    this.buffer = [];
+    this.last = undefined;
+    return part;
+  }
+
+  /** Writes one batch alone: isolation of poison events, failures handled here. */
+  async write(part: BatchPart): Promise<void> {
+    if (part.epoch !== this.epoch) return;
+    try {
+      const result = await applyWithIsolation({
+        readStore: this.options.readStore,
+        projection: this.projection,
+        generation: part.generation,
+        guard: servedGenerationGuard(this.projection.name, part.generation, part.expected, this.engine.clock),
+        handled: part.handled,
+        end: part.end,
+        clock: this.engine.clock,
+      });
+      this.committed(part, result.applied, result.parked);
+    } catch (error) {
+      if (part.epoch === this.epoch) this.fail(error);
     }
   }
 
-  private onCaughtUp(epoch: number): void {
-    if (epoch !== this.epoch) return;
-    this.caughtUp = true;
-    this.scheduleImmediateFlush(epoch);
-  }
-
-  /** Live: flush as soon as the subscription has nothing more to hand over in this turn. */
-  private scheduleImmediateFlush(epoch: number): void {
-    if (this.immediate) return;
-    this.immediate = setImmediate(() => {
-      this.immediate = undefined;
-      void this.flush(epoch);
-    });
-  }
-
-  /** Catching up: let batches fill, but never hold events longer than maxBatchDelayMs. */
-  private scheduleDelayedFlush(epoch: number): void {
-    if (this.delayTimer) return;
-    this.delayTimer = setTimeout(() => {
-      this.delayTimer = undefined;
-      void this.flush(epoch);
-    }, this.options.maxBatchDelayMs ?? 50);
-  }
-
-  private clearFlushTimers(): void {
-    if (this.immediate) clearImmediate(this.immediate);
-    if (this.delayTimer) clearTimeout(this.delayTimer);
-    this.immediate = undefined;
-    this.delayTimer = undefined;
-  }
-
-  /** Serialized: at most one batch transaction of this projection at a time, in order. */
-  private flush(epoch: number): Promise<void> {
-    const run = async (): Promise<void> => {
-      if (epoch !== this.epoch || !this.last) return;
-      const handled = this.buffer;
-      const last = this.last;
-      this.buffer = [];
-      this.last = undefined;
-      this.seen = 0;
-      const end = { position: last.position, recordedAt: last.recordedAt };
-      try {
-        const result = await applyWithIsolation({
-          readStore: this.options.readStore,
-          projection: this.projection,
-          generation: this.generation,
-          guard: servedGenerationGuard(this.projection.name, this.generation, this.checkpoint, this.engine.clock),
-          handled,
-          end,
-          clock: this.engine.clock,
-        });
-        this.checkpoint = end.position;
-        this.failures = 0;
-        this.lastError = null;
-        if (this.state === 'error') this.state = 'running';
-        this.engine.onCommitted(this, result.applied, result.parked);
-      } catch (error) {
-        this.fail(epoch, error);
-      }
-    };
-    const next = this.chain.then(run);
-    this.chain = next;
-    return next;
+  committed(part: BatchPart, applied: number, parked: readonly RecordedEvent[]): void {
+    if (part.epoch !== this.epoch) return;
+    this.checkpoint = part.end.position;
+    this.failures = 0;
+    this.lastError = null;
+    if (this.state === 'error') this.state = 'running';
+    this.engine.onCommitted(this, applied, parked);
   }
 
   /**
-   * Any failure ends the subscription; the runner re-reads its state and resubscribes from the
-   * committed checkpoint — at once when the state moved (swap, other writer), after a growing
-   * delay when the infrastructure failed. Buffered events are dropped: they come again.
+   * Any failure detaches the runner from its feed (its buffered events are dropped: they come
+   * again); it re-reads its state and is attached again from the committed checkpoint — at once
+   * when the state moved (swap, other writer), after a growing delay when the infrastructure failed.
    */
-  private fail(epoch: number, error: unknown): void {
-    if (epoch !== this.epoch || this.stopping) return;
+  fail(error: unknown): void {
+    if (!this.engine.isActive) return;
     const moved = error instanceof ProjectionStateMovedError;
     if (moved) {
       this.engine.log.info('projection state moved; resuming from the stored checkpoint', { projection: this.projection.name, reason: errorMessage(error) });
@@ -613,21 +940,36 @@ class ProjectionRunner {
       this.state = 'error';
       this.engine.log.error('projection failed; retrying', { projection: this.projection.name, error: this.lastError, attempt: this.failures });
     }
+    this.detach();
     const base = this.options.retryDelayMs ?? 500;
     const delay = moved ? 0 : Math.min(MAX_RETRY_DELAY_MS, base * 2 ** Math.min(this.failures - 1, 16));
-    const old = this.subscription;
-    this.subscription = undefined;
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
+      this.engine.requestRestart(this);
+    }, delay);
+  }
+
+  cancelRestart(): void {
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.restartTimer = undefined;
+  }
+
+  /** The engine stopped (its feeds wrote what they had). */
+  stopped(): void {
+    this.feed = undefined;
     this.epoch += 1;
     this.buffer = [];
     this.last = undefined;
-    this.seen = 0;
-    this.clearFlushTimers();
-    // Not awaited: we may be inside this subscription's own handler, which stop() waits for.
-    const stopped = old ? old.stop().catch(() => undefined) : Promise.resolve();
-    this.restartTimer = setTimeout(() => {
-      this.restartTimer = undefined;
-      if (this.stopping) return;
-      this.pending = stopped.then(() => (this.stopping ? undefined : this.prepareAndSubscribe()));
-    }, delay);
+    if (this.state !== 'outdated') this.state = 'stopped';
+  }
+
+  private detach(): void {
+    const feed = this.feed;
+    this.feed = undefined;
+    this.epoch += 1;
+    this.buffer = [];
+    this.last = undefined;
+    feed?.remove(this);
   }
 }
