@@ -197,3 +197,57 @@ export async function eventually(check: () => Promise<boolean> | boolean, timeou
   }
   throw new Error(`Timed out waiting for ${what}`);
 }
+
+/** An EventStore that counts what is read from it: events returned by readAll, subscriptions open and events they delivered. */
+export interface CountingEventStore extends EventStore {
+  readonly counts: { readAllEvents: number; subscriptions: number; openSubscriptions: number; delivered: number };
+}
+
+export function countingEventStore(inner: EventStore): CountingEventStore {
+  const counts = { readAllEvents: 0, subscriptions: 0, openSubscriptions: 0, delivered: 0 };
+  return {
+    counts,
+    get kind() {
+      return inner.kind;
+    },
+    append: (streamId, events, expected) => inner.append(streamId, events, expected),
+    readStream: (streamId, options) => inner.readStream(streamId, options),
+    async readAll(options) {
+      const events = await inner.readAll(options);
+      counts.readAllEvents += events.length;
+      return events;
+    },
+    subscribeToAll(options, handlers) {
+      counts.subscriptions += 1;
+      counts.openSubscriptions += 1;
+      let open = true;
+      const close = () => {
+        if (open) counts.openSubscriptions -= 1;
+        open = false;
+      };
+      const subscription = inner.subscribeToAll(options, {
+        onEvent: (event) => {
+          counts.delivered += 1;
+          return handlers.onEvent(event);
+        },
+        onCaughtUp: () => handlers.onCaughtUp?.(),
+        onError: (error) => {
+          close();
+          handlers.onError?.(error);
+        },
+      });
+      return {
+        get lastPosition() {
+          return subscription.lastPosition;
+        },
+        stop() {
+          close();
+          return subscription.stop();
+        },
+      };
+    },
+    headPosition: () => inner.headPosition(),
+    ping: () => inner.ping(),
+    close: () => inner.close(),
+  };
+}
