@@ -92,7 +92,11 @@ export async function measureRebuild(
       signal: controller.signal,
       progressIntervalMs: 500,
       onProgress: (p) => {
-        progress.set(p.projection, { processed: p.processed, complete: p.done });
+        // An aborted rebuild may report its projections as done (failed); only results count as finished.
+        progress.set(p.projection, {
+          processed: p.processed,
+          complete: p.done && !controller.signal.aborted,
+        });
         // One projection after another, or one pass for all: the mean over projections is the share done.
         let sum = 0;
         for (const row of progress.values()) sum += row.processed;
@@ -124,7 +128,7 @@ export async function measureRebuild(
     : projections.map((p) => ({
         name: p.name,
         processed: progress.get(p.name)?.processed ?? 0,
-        complete: progress.get(p.name)?.complete ?? false,
+        complete: false,
       }));
   return {
     events,
@@ -137,7 +141,8 @@ export async function measureRebuild(
       : {
           reason:
             `the rebuild of ${projections.length} read models did not finish within the ${budgetS} s budget ` +
-            `(${rows.filter((r) => r.complete).length} finished); rerun with --rebuild-budget 0 for a full figure`,
+            `(it had read ${Math.max(0, ...rows.map((r) => r.processed)).toLocaleString('en-US')} of ` +
+            `${events.toLocaleString('en-US')} events); rerun with --rebuild-budget 0 for a full figure`,
         }),
     projections: rows,
   };

@@ -42,6 +42,7 @@ export async function benchOpenDeal(
 }
 
 export interface LagResult {
+  /** The target rate. */
   write_rate_per_s: number;
   /** The rate actually achieved by the sender (below the target when the server cannot keep up). */
   achieved_rate_per_s: number;
@@ -49,6 +50,8 @@ export interface LagResult {
   p50_ms: number;
   p99_ms: number;
   max_ms: number;
+  /** Probes in flight at most; when the server falls behind, the sender waits and the achieved rate drops. */
+  max_in_flight: number;
   method: string;
 }
 
@@ -63,8 +66,9 @@ export async function measureLag(
   url: string,
   token: string,
   targets: DealTarget[],
-  options: { rate: number; durationS: number },
+  options: { rate: number; durationS: number; maxInFlight?: number },
 ): Promise<LagResult> {
+  const maxInFlight = options.maxInFlight ?? 256;
   const interval = 1000 / options.rate;
   const total = Math.round(options.rate * options.durationS);
   const lags: number[] = [];
@@ -75,6 +79,9 @@ export async function measureLag(
     const due = started + i * interval;
     const wait = due - performance.now();
     if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    // Bounded: past this many open probes the server is not keeping up, and piling on sockets
+    // would only measure connection failures.
+    while (pending.size >= maxInFlight) await Promise.race(pending);
     const one = (async () => {
       const t0 = performance.now();
       const body = JSON.parse(openDealBody(targets[i % targets.length]!, i)) as {
@@ -97,7 +104,8 @@ export async function measureLag(
         throw new Error(`deal ${openDeal.id} not visible at ${openDeal.position}`);
       lags.push(performance.now() - t0);
     })().catch((error: unknown) => {
-      failures.push(error instanceof Error ? error.message : String(error));
+      const cause = error instanceof Error && error.cause instanceof Error ? ` (${error.cause.message})` : '';
+      failures.push(`${error instanceof Error ? error.message : String(error)}${cause}`);
     });
     pending.add(one);
     void one.finally(() => pending.delete(one));
@@ -116,8 +124,9 @@ export async function measureLag(
     p50_ms: pct(0.5),
     p99_ms: pct(0.99),
     max_ms: Math.round(lags[lags.length - 1]! * 10) / 10,
+    max_in_flight: maxInFlight,
     method:
-      'openDeal at a fixed send rate (paced by the clock); per deal, the time from sending the mutation until ' +
+      `openDeal at a fixed send rate (paced by the clock, at most ${maxInFlight} probes in flight); per deal, the time from sending the mutation until ` +
       'deal(id, atLeastPosition: position-from-the-mutation) answers, i.e. the write, the wait until every ' +
       'read model has projected that position, and one query round trip',
   };
