@@ -83,6 +83,7 @@ export async function measureRebuild(
   const progress = new Map<string, { processed: number; complete: boolean }>();
   const bar = new ProgressBar({ label: 'rebuild', unit: 'events', total: events });
   let results: RebuildResult[] | undefined;
+  let failure: string | undefined;
   try {
     results = await rebuildProjections({
       store,
@@ -105,7 +106,9 @@ export async function measureRebuild(
       },
     });
   } catch (error) {
-    if (!controller.signal.aborted) throw error;
+    // A read model that fails to rebuild is a finding, not a reason to lose the other figures.
+    if (!controller.signal.aborted)
+      failure = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   } finally {
     bar.finish();
     await store.close();
@@ -139,10 +142,11 @@ export async function measureRebuild(
     ...(complete
       ? {}
       : {
-          reason:
-            `the rebuild of ${projections.length} read models did not finish within the ${budgetS} s budget ` +
-            `(it had read ${Math.max(0, ...rows.map((r) => r.processed)).toLocaleString('en-US')} of ` +
-            `${events.toLocaleString('en-US')} events); rerun with --rebuild-budget 0 for a full figure`,
+          reason: failure
+            ? `the rebuild failed: ${failure}`
+            : `the rebuild of ${projections.length} read models did not finish within the ${budgetS} s budget ` +
+              `(it had read ${Math.max(0, ...rows.map((r) => r.processed)).toLocaleString('en-US')} of ` +
+              `${events.toLocaleString('en-US')} events); rerun with --rebuild-budget 0 for a full figure`,
         }),
     projections: rows,
   };

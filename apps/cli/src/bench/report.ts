@@ -52,7 +52,7 @@ export function goalRows(r: BenchResults): Row[] {
       what: `rebuild of every read model over ${fmt(r.rebuild.events)} events (events/s)`,
       ours:
         r.rebuild.rebuild_per_s === null
-          ? `n/a: not done in the ${r.rebuild.run.budget_s} s budget (the full rebuild that built the set: ${fmt(r.dataset.fullRebuild.eventsPerSecond)}/s)`
+          ? `n/a: ${r.rebuild.reason?.startsWith('the rebuild failed') ? 'failed' : `not done in the ${r.rebuild.run.budget_s} s budget`} (the full rebuild that built the set: ${fmt(r.dataset.fullRebuild.eventsPerSecond)}/s)`
           : fmt(r.rebuild.rebuild_per_s),
       baseline: `${fmt(r.rebuild.raw_read_parse_per_s)} raw read + JSON.parse`,
       ratio: x(rebuildRatio),
