@@ -168,18 +168,33 @@ export function renderBenchmarks(r: BenchResults, previous: string | undefined):
       `(${fmt(r.rebuild.raw_read_parse_per_s)} events/s). Ours = \`rebuildProjections\` with the API's \`allProjections()\` ` +
       `(${r.rebuild.run.projections.length} read models) into a fresh read-model file.` +
       (r.rebuild.rebuild_per_s === null
-        ? ` **Not complete in this run**: ${r.rebuild.reason}. What was measured before the budget ran out is below.`
+        ? ` **Not complete in this run**: ${r.rebuild.reason}.`
         : ` Took ${r.rebuild.run.elapsed_s} s.`),
-    `  The full rebuild that built the cached read models (${d.fullRebuild.elapsedMs / 1000} s, ` +
+    `  The full rebuild that built the cached read models (${Math.round(d.fullRebuild.elapsedMs / 1000)} s, ` +
       `${fmt(d.fullRebuild.eventsPerSecond)} events/s over ${fmt(d.events)} events, measured ${d.fullRebuild.measuredAt.slice(0, 16).replace('T', ' ')} UTC on this machine) ` +
-      'is a complete figure, from the run that built the data set.',
+      "is a complete figure, from the run that built the data set. Time in each read model's write transactions there: " +
+      [...d.fullRebuild.projections]
+        .sort((p, q) => (q.applyMs ?? 0) - (p.applyMs ?? 0))
+        .map((p) => `${p.name} ${p.applyMs === undefined ? 'n/a' : `${Math.round(p.applyMs / 1000)} s`}`)
+        .join(', ') +
+      '.',
     '',
-    '  | read model | events read | finished | s until swap | s in its write transactions |',
-    '  |---|---|---|---|---|',
-    ...r.rebuild.run.projections.map(
-      (p) =>
-        `  | ${p.name} | ${fmt(p.processed)} | ${p.complete ? 'yes' : 'no'} | ${p.seconds ?? 'n/a'} | ${p.apply_seconds ?? 'n/a'} |`,
-    ),
+    ...(r.rebuild.run.complete
+      ? [
+          '  | read model | events read | s until swap | s in its write transactions |',
+          '  |---|---|---|---|',
+          ...r.rebuild.run.projections.map(
+            (p) =>
+              `  | ${p.name} | ${fmt(p.processed)} | ${p.seconds ?? 'n/a'} | ${p.apply_seconds ?? 'n/a'} |`,
+          ),
+        ]
+      : [
+          `  When it stopped, the read models had gone through ${r.rebuild.run.projections
+            .map((p) => p.processed)
+            .filter((n, i, all) => all.indexOf(n) === i)
+            .map((n) => fmt(n))
+            .join(' / ')} events of the log in ${r.rebuild.run.elapsed_s} s.`,
+        ]),
     '',
     `- **graphql**: autocannon (programmatic API), ${r.graphql.connections} connections, ${r.graphql.warmup_s} s warm-up then ` +
       `${r.graphql.duration_s} s measured per query; a run with any non-2xx, socket error or GraphQL \`errors\` in a body counts as failed. ` +
