@@ -36,6 +36,10 @@ interface Args {
   seconds: number;
   /** Extra SQLite pragmas for the read store, `a=1;b=2` (experiments). */
   pragmas: string[];
+  transactionMs?: number;
+  maxTransactionEvents?: number;
+  /** SQLite page size of the fresh read-store file (experiments). */
+  pageSize?: number;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -51,6 +55,9 @@ function parseArgs(argv: string[]): Args {
     else if (flag === '--rate') args.rate = Number(value());
     else if (flag === '--seconds') args.seconds = Number(value());
     else if (flag === '--pragma') args.pragmas.push(...value().split(';').filter(Boolean));
+    else if (flag === '--transaction-ms') args.transactionMs = Number(value());
+    else if (flag === '--max-tx') args.maxTransactionEvents = Number(value());
+    else if (flag === '--page-size') args.pageSize = Number(value());
     else throw new Error(`Unknown flag ${flag}`);
   }
   if (args.events === 0) args.events = args.mode === 'live' ? 100_000 : 1_000_000;
@@ -127,9 +134,16 @@ async function portReadAll(file: string): Promise<{ events: number; perSecond: n
   return { events, perSecond: Math.round(events / seconds) };
 }
 
-async function openBenchReadStore(kind: 'sqlite' | 'postgres', dir: string): Promise<{ readStore: ReadStore; dispose(): Promise<void> }> {
+async function openBenchReadStore(kind: 'sqlite' | 'postgres', dir: string, pageSize?: number): Promise<{ readStore: ReadStore; dispose(): Promise<void> }> {
   if (kind === 'sqlite') {
-    const readStore = await openReadStore({ sqliteFile: join(dir, `read-${Date.now()}.sqlite`) });
+    const sqliteFile = join(dir, `read-${Date.now()}.sqlite`);
+    if (pageSize) {
+      const init = new Database(sqliteFile);
+      init.pragma(`page_size = ${pageSize}`);
+      init.exec('CREATE TABLE page_size_probe (x); DROP TABLE page_size_probe;');
+      init.close();
+    }
+    const readStore = await openReadStore({ sqliteFile });
     return { readStore, dispose: () => readStore.close() };
   }
   const pgSchema = `bench_${Date.now().toString(36)}_${process.pid}`;
@@ -158,7 +172,7 @@ async function rebuildBench(args: Args, dir: string): Promise<void> {
   const projections = allProjections();
   for (const kind of args.pg ? (['sqlite', 'postgres'] as const) : (['sqlite'] as const)) {
     const store = await openSqliteEventStore({ file });
-    const db = await openBenchReadStore(kind, dir);
+    const db = await openBenchReadStore(kind, dir, args.pageSize);
     if (kind === 'sqlite') for (const p of args.pragmas) await sql.raw(`pragma ${p}`).execute(db.readStore.db);
     try {
       const t0 = performance.now();
@@ -170,6 +184,8 @@ async function rebuildBench(args: Args, dir: string): Promise<void> {
         projections,
         only: args.only,
         dropOldAfterMs: 0,
+        ...(args.transactionMs ? { transactionMs: args.transactionMs } : {}),
+        ...(args.maxTransactionEvents ? { maxTransactionEvents: args.maxTransactionEvents } : {}),
         progressIntervalMs: 15_000,
         onOverallProgress: (p) => {
           if (!p.done) console.log(`  … ${p.processed}/${p.total} events, ${p.eventsPerSecond} events/s`);
@@ -230,6 +246,8 @@ async function liveBench(args: Args, dir: string): Promise<void> {
     console.log(`catch-up from 0 (engine): ${args.events} events in ${catchUp.toFixed(1)} s = ${Math.round(args.events / catchUp)} events/s`);
 
     const latencies: number[] = [];
+    /** How long store.append itself took (synchronous SQLite: it blocks the engine too). */
+    const appendMs: number[] = [];
     const warmupMs = 3000;
     const intervalMs = 1000 / args.rate;
     const started = performance.now();
@@ -241,8 +259,9 @@ async function liveBench(args: Args, dir: string): Promise<void> {
     const send = (): void => {
       const e = simulation.next();
       const at = performance.now();
-      const p = store
-        .append(e.streamId, [{ id: e.id, type: e.type, data: e.data, metadata: e.metadata }], e.revision - 1 < 0 ? 'no_stream' : e.revision - 1)
+      const appended = store.append(e.streamId, [{ id: e.id, type: e.type, data: e.data, metadata: e.metadata }], e.revision - 1 < 0 ? 'no_stream' : e.revision - 1);
+      if (at - started >= warmupMs) appendMs.push(performance.now() - at);
+      const p = appended
         .then((r) => engine.waitForPosition(r.position, 10_000))
         .then(
           () => {
@@ -271,12 +290,17 @@ async function liveBench(args: Args, dir: string): Promise<void> {
     const elapsed = (performance.now() - started) / 1000;
     const cpu = process.cpuUsage(cpu0);
     latencies.sort((a, b) => a - b);
+    appendMs.sort((a, b) => a - b);
     const f = (x: number) => x.toFixed(1);
     console.log(
       `live ${args.pg ? 'postgres' : 'sqlite'}: ${sent} appends in ${elapsed.toFixed(1)} s (${Math.round(sent / elapsed)}/s), ${latencies.length} measured, ${failed} timed out; ` +
         `append → all ${allProjections().length} checkpoints: p50 ${f(percentile(latencies, 50))} ms, p90 ${f(percentile(latencies, 90))} ms, ` +
         `p99 ${f(percentile(latencies, 99))} ms, max ${f(latencies[latencies.length - 1] ?? NaN)} ms; ` +
         `process CPU ${Math.round((cpu.user + cpu.system) / 1e4 / elapsed)}% of a core (${Math.round((cpu.user + cpu.system) / sent)} µs per append), load average ${loadavg()[0]!.toFixed(1)}`,
+    );
+    console.log(
+      `  of which store.append (event store, synchronous): p50 ${f(percentile(appendMs, 50))} ms, p99 ${f(percentile(appendMs, 99))} ms, ` +
+        `max ${f(appendMs[appendMs.length - 1] ?? NaN)} ms, ${appendMs.filter((x) => x > 10).length} appends over 10 ms`,
     );
     const parked = [...(await db.readStore.parkedCounts()).values()].reduce((s, n) => s + n, 0);
     console.log(`parked events: ${parked}`);
