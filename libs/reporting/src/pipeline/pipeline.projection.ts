@@ -1,22 +1,28 @@
-import { assertNever, type OpenDealStage } from '@kam/kernel';
+import { assertNever, OPEN_DEAL_STAGES, type OpenDealStage } from '@kam/kernel';
+import { sql } from 'kysely';
 import type { RecordedEvent } from '@kam/event-store';
 import type { Projection, ProjectionContext, ReadDb, ReadTx } from '@kam/read-store';
 import { dealIdsOf, handled } from '../kpis/common/events';
 import { applyOrgEvent, createOrgTables, ORG_EVENT_TYPES, type OrgTables } from '../kpis/common/membership';
 import { RowCache } from '../kpis/common/row-cache';
 import { indexName, num, str, upsertRows, type Row } from '../kpis/common/sql';
-import { epochDay, monthIndexOfDay } from '../kpis/common/time';
 
 /**
  * Open pipeline as it stood at any instant, so `pipeline(asOf)` sees the stage, value and owner of
  * asOf (a later DealValueRevised does not leak); the owner's team at asOf comes from the
  * membership intervals at query time.
  *
- * - `deals`: each deal's current state and since when it holds (`since`); an open deal's current
- *   state is its open interval [since, ∞).
- * - `history`: every ended state interval [valid_from, valid_to), filed under each calendar month
- *   it overlaps. "Open at t" then reads the rep's open deals plus the history rows of t's month:
- *   the deals open around t, never the whole history before or after t.
+ * - `deals`: each deal's current state and since when it holds (`since`): the projection's own
+ *   state, never read by a report.
+ * - `steps`: each rep's open pipeline as a step function of business time. A row (rep_id,
+ *   changed_at) holds, per open stage, the count and Σ value of the deals the rep owned and that
+ *   were open in that stage just after every change at or before `changed_at`; it holds until the
+ *   rep's next row. "Open at t" for a rep is then the rep's last row at or before t: one index
+ *   seek per rep, exact for every instant (not only day boundaries), whatever the period.
+ *
+ * A change dated before later rows of the rep (business time out of log order: history import,
+ * a deal stream whose time runs behind another's) adds its delta to those later rows as well, so
+ * the rows are always those a replay in business order would give.
  */
 export const PIPELINE_PROJECTION_NAME = 'report-pipeline';
 
@@ -24,8 +30,20 @@ export const PIPELINE_TABLES = {
   teams: 'rpt_pipe_teams',
   members: 'rpt_pipe_members',
   deals: 'rpt_pipe_deals',
-  history: 'rpt_pipe_history',
+  steps: 'rpt_pipe_steps',
 } as const;
+
+/** The `steps` columns of one open stage: number of deals and Σ value (minor units). */
+export function stepColumns(stage: OpenDealStage): { count: string; value: string } {
+  const key = stage.toLowerCase();
+  return { count: `${key}_count`, value: `${key}_value` };
+}
+
+/** Every measure column of `steps`, stage by stage (count, value). */
+export const STEP_MEASURES: readonly string[] = OPEN_DEAL_STAGES.flatMap((s) => {
+  const c = stepColumns(s);
+  return [c.count, c.value];
+});
 
 const EVENT_TYPES = [
   ...ORG_EVENT_TYPES,
@@ -50,9 +68,88 @@ export function pipelineOrgTables(table: (logical: string) => string): OrgTables
   return { teams: table(PIPELINE_TABLES.teams), members: table(PIPELINE_TABLES.members) };
 }
 
+/** Stage index of each open stage in a measure vector (count at 2i, value at 2i + 1). */
+const STAGE_INDEX: Readonly<Record<OpenDealStage, number>> = Object.fromEntries(OPEN_DEAL_STAGES.map((s, i) => [s, i])) as Record<
+  OpenDealStage,
+  number
+>;
+
+/** The change of one rep's open pipeline at one instant, as a vector over STEP_MEASURES. */
+type Measures = number[];
+
+const zeros = (): Measures => STEP_MEASURES.map(() => 0);
+
+/**
+ * The deltas of one batch, per rep and instant, merged into the stored step rows by `flush`: per
+ * touched rep one read (its last row before the batch's earliest change and every row from that
+ * change on; in log order that is one row) and one upsert of the rows that change.
+ */
+class StepBatch {
+  private readonly deltas = new Map<string, Map<number, Measures>>();
+
+  constructor(private readonly table: string) {}
+
+  add(repId: string, at: number, stage: OpenDealStage, count: 1 | -1, valueMinor: number): void {
+    let byTime = this.deltas.get(repId);
+    if (!byTime) {
+      byTime = new Map();
+      this.deltas.set(repId, byTime);
+    }
+    let delta = byTime.get(at);
+    if (!delta) {
+      delta = zeros();
+      byTime.set(at, delta);
+    }
+    const i = STAGE_INDEX[stage];
+    delta[2 * i] = (delta[2 * i] ?? 0) + count;
+    delta[2 * i + 1] = (delta[2 * i + 1] ?? 0) + count * valueMinor;
+  }
+
+  async flush(tx: ReadTx): Promise<void> {
+    const out: Row[] = [];
+    for (const [repId, byTime] of this.deltas) {
+      const times = [...byTime.keys()].sort((a, b) => a - b);
+      const first = times[0];
+      if (first === undefined) continue;
+      // The rep's row in force just before `first` (the base) and every row from `first` on.
+      const stored = await tx
+        .selectFrom(this.table)
+        .selectAll()
+        .where('rep_id', '=', repId)
+        .where(
+          'changed_at',
+          '>=',
+          sql<number>`coalesce((select max(changed_at) from ${sql.table(this.table)} where rep_id = ${repId} and changed_at < ${first}), ${first})`,
+        )
+        .orderBy('changed_at')
+        .execute();
+      const old = new Map<number, Measures>(stored.map((r) => [num(r.changed_at), STEP_MEASURES.map((m) => num(r[m]))]));
+      const all = [...new Set([...old.keys(), ...times])].sort((a, b) => a - b);
+      let before = zeros();
+      const added = zeros();
+      for (const at of all) {
+        const previous = old.get(at);
+        if (previous) before = previous;
+        const delta = byTime.get(at);
+        if (!delta) {
+          if (at < first) continue; // the base row itself
+          if (added.every((v) => v === 0)) continue; // nothing changes from here on
+        } else {
+          for (let k = 0; k < added.length; k++) added[k] = (added[k] ?? 0) + (delta[k] ?? 0);
+        }
+        const row: Row = { rep_id: repId, changed_at: at };
+        STEP_MEASURES.forEach((m, k) => (row[m] = (before[k] ?? 0) + (added[k] ?? 0)));
+        out.push(row);
+      }
+    }
+    await upsertRows(tx, this.table, ['rep_id', 'changed_at'], out);
+    this.deltas.clear();
+  }
+}
+
 export const pipelineProjection: Projection = {
   name: PIPELINE_PROJECTION_NAME,
-  version: 1,
+  version: 2,
   tables: Object.values(PIPELINE_TABLES),
   eventTypes: EVENT_TYPES,
 
@@ -69,20 +166,14 @@ export const pipelineProjection: Projection = {
       .addColumn('value_minor', 'bigint', (c) => c.notNull())
       .addColumn('since', 'bigint', (c) => c.notNull())
       .execute();
-    await db.schema.createIndex(indexName(deals, 'open')).ifNotExists().on(deals).columns(['rep_id', 'is_open', 'since']).execute();
-    const history = ctx.table(PIPELINE_TABLES.history);
-    await db.schema
-      .createTable(history)
+    const steps = ctx.table(PIPELINE_TABLES.steps);
+    let builder = db.schema
+      .createTable(steps)
       .ifNotExists()
       .addColumn('rep_id', 'text', (c) => c.notNull())
-      .addColumn('month', 'integer', (c) => c.notNull())
-      .addColumn('deal_id', 'text', (c) => c.notNull())
-      .addColumn('valid_from', 'bigint', (c) => c.notNull())
-      .addColumn('valid_to', 'bigint', (c) => c.notNull())
-      .addColumn('stage', 'text', (c) => c.notNull())
-      .addColumn('value_minor', 'bigint', (c) => c.notNull())
-      .addPrimaryKeyConstraint(indexName(history, 'pk'), ['rep_id', 'month', 'deal_id', 'valid_from'])
-      .execute();
+      .addColumn('changed_at', 'bigint', (c) => c.notNull());
+    for (const m of STEP_MEASURES) builder = builder.addColumn(m, 'bigint', (c) => c.notNull());
+    await builder.addPrimaryKeyConstraint(indexName(steps, 'pk'), ['rep_id', 'changed_at'] as never[]).execute();
   },
 
   async applyBatch(tx: ReadTx, events: readonly RecordedEvent[], ctx: ProjectionContext): Promise<void> {
@@ -99,27 +190,15 @@ export const pipelineProjection: Projection = {
       (s) => ({ rep_id: s.repId, is_open: s.stage === null ? 0 : 1, stage: s.stage, value_minor: s.valueMinor, since: s.since }),
     );
     await deals.prefetch(tx, dealIdsOf(events));
-    const ended: Row[] = [];
+    const steps = new StepBatch(ctx.table(PIPELINE_TABLES.steps));
 
-    /** The deal's state changes at `at`: the state it leaves becomes history. */
+    /** The deal's state changes at `at`: the owner's pipeline leaves the old state and enters the new one. */
     const change = async (dealId: string, at: number, next: DealRow): Promise<void> => {
       const previous = await deals.get(tx, dealId);
       // A deal stream's business time never goes back; a change at the same instant replaces the state.
       const since = Math.max(at, previous?.since ?? at);
-      if (previous && previous.stage !== null && since > previous.since) {
-        const lastMonth = monthIndexOfDay(epochDay(since - 1));
-        for (let month = monthIndexOfDay(epochDay(previous.since)); month <= lastMonth; month++) {
-          ended.push({
-            rep_id: previous.repId,
-            month,
-            deal_id: dealId,
-            valid_from: previous.since,
-            valid_to: since,
-            stage: previous.stage,
-            value_minor: previous.valueMinor,
-          });
-        }
-      }
+      if (previous && previous.stage !== null) steps.add(previous.repId, since, previous.stage, -1, previous.valueMinor);
+      if (next.stage !== null) steps.add(next.repId, since, next.stage, 1, next.valueMinor);
       deals.set(dealId, { ...next, since });
     };
 
@@ -160,7 +239,6 @@ export const pipelineProjection: Projection = {
       }
     }
     await deals.flush(tx);
-    const history = ctx.table(PIPELINE_TABLES.history);
-    await upsertRows(tx, history, ['rep_id', 'month', 'deal_id', 'valid_from'], ended);
+    await steps.flush(tx);
   },
 };

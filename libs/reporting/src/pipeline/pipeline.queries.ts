@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { sql } from 'kysely';
 import { BadUserInputError, OPEN_DEAL_STAGES, STAGE_PROBABILITY, type OpenDealStage } from '@kam/kernel';
 import type { ReadScope } from '@kam/graphql';
 import type { ReadModelAccess } from '@kam/read-store';
@@ -6,8 +7,8 @@ import { READ_MODEL_ACCESS } from '../feed/read-freshness';
 import { assertTeamReadable } from '../kpis/common/scope';
 import { num, str, type Db } from '../kpis/common/sql';
 import { REPORTS_CLOCK, type ReportsClock } from '../kpis/common/tokens';
-import { epochDay, instantMs, monthIndexOfDay } from '../kpis/common/time';
-import { PIPELINE_PROJECTION_NAME, PIPELINE_TABLES, pipelineOrgTables } from './pipeline.projection';
+import { instantMs } from '../kpis/common/time';
+import { PIPELINE_PROJECTION_NAME, PIPELINE_TABLES, pipelineOrgTables, STEP_MEASURES, stepColumns } from './pipeline.projection';
 import type { Pipeline } from './pipeline.model';
 
 /** Stage probabilities as whole percents, so weighted sums stay exact integers until formatted. */
@@ -68,17 +69,24 @@ export class PipelineQueries {
 
   /** Open pipeline at `at` per owner (the performance reports' openPipelineValue). */
   async openByRep(filter: PipelineFilter, at: number): Promise<Map<string, OpenPipeline>> {
-    const rows = await this.openRows(this.access.db, filter, at, true);
     const out = new Map<string, OpenPipeline>();
-    for (const row of rows) {
+    for (const row of await this.openSteps(this.access.db, filter, at)) {
       const repId = str(row.rep_id);
       const current = out.get(repId) ?? { ...EMPTY_PIPELINE };
-      const stage = str(row.stage) as OpenDealStage;
-      const value = num(row.value_minor);
+      let dealCount = 0;
+      let valueMinor = 0;
+      let weightedPercent = 0;
+      for (const stage of OPEN_DEAL_STAGES) {
+        const c = stepColumns(stage);
+        const value = num(row[c.value]);
+        dealCount += num(row[c.count]);
+        valueMinor += value;
+        weightedPercent += value * PERCENT[stage];
+      }
       out.set(repId, {
-        dealCount: current.dealCount + num(row.deal_count),
-        valueMinor: current.valueMinor + value,
-        weightedMinor: current.weightedMinor + (value * PERCENT[stage]) / 100,
+        dealCount: current.dealCount + dealCount,
+        valueMinor: current.valueMinor + valueMinor,
+        weightedMinor: current.weightedMinor + weightedPercent / 100,
       });
     }
     return out;
@@ -86,43 +94,51 @@ export class PipelineQueries {
 
   private async openByStage(db: Db, filter: PipelineFilter, at: number): Promise<Map<string, { dealCount: number; valueMinor: number }>> {
     const out = new Map<string, { dealCount: number; valueMinor: number }>();
-    for (const r of await this.openRows(db, filter, at, false)) {
-      const s = out.get(str(r.stage)) ?? { dealCount: 0, valueMinor: 0 };
-      out.set(str(r.stage), { dealCount: s.dealCount + num(r.deal_count), valueMinor: s.valueMinor + num(r.value_minor) });
+    for (const row of await this.openSteps(db, filter, at)) {
+      for (const stage of OPEN_DEAL_STAGES) {
+        const c = stepColumns(stage);
+        const s = out.get(stage) ?? { dealCount: 0, valueMinor: 0 };
+        out.set(stage, { dealCount: s.dealCount + num(row[c.count]), valueMinor: s.valueMinor + num(row[c.value]) });
+      }
     }
     return out;
   }
 
   /**
-   * Open deals at `at` grouped by stage (and owner): the deals open now whose current state began
-   * by `at`, plus the ended states of at's month that covered `at`.
+   * The open pipeline at `at` of each owner the filter selects: each rep's last step row at or
+   * before `at` (one index seek per rep), the reps of a team being its members at `at`.
    */
-  private async openRows(db: Db, filter: PipelineFilter, at: number, byRep: boolean): Promise<Array<Record<string, unknown>>> {
-    const members = this.table(PIPELINE_TABLES.members);
-    const month = monthIndexOfDay(epochDay(at));
-    const current = db
-      .selectFrom(`${this.table(PIPELINE_TABLES.deals)} as i`)
-      .where('i.is_open', '=', 1)
-      .where('i.since', '<=', at);
-    const ended = db
-      .selectFrom(`${this.table(PIPELINE_TABLES.history)} as i`)
-      .where('i.month', '=', month)
-      .where('i.valid_from', '<=', at)
-      .where('i.valid_to', '>', at);
-    const rows: Array<Record<string, unknown>> = [];
-    for (let q of [current, ended]) {
-      if (filter.repId !== undefined) q = q.where('i.rep_id', '=', filter.repId);
-      if (filter.teamId !== undefined) {
-        q = q
-          .innerJoin(`${members} as m`, (j) => j.onRef('m.rep_id', '=', 'i.rep_id').on('m.valid_from', '<=', at).on('m.valid_to', '>', at))
-          .where('m.team_id', '=', filter.teamId);
-      }
-      let grouped = q
-        .select((eb) => ['i.stage as stage', eb.fn.countAll().as('deal_count'), eb.fn.sum('i.value_minor').as('value_minor')])
-        .groupBy('i.stage');
-      if (byRep) grouped = grouped.select('i.rep_id as rep_id').groupBy('i.rep_id');
-      rows.push(...((await grouped.execute()) as Array<Record<string, unknown>>));
+  private async openSteps(db: Db, filter: PipelineFilter, at: number): Promise<Array<Record<string, unknown>>> {
+    const steps = this.table(PIPELINE_TABLES.steps);
+    const measures = STEP_MEASURES.map((m) => `s.${m}`);
+    if (filter.teamId === undefined) {
+      if (filter.repId === undefined) throw new Error('openSteps needs a team or a rep');
+      const row = await db
+        .selectFrom(`${steps} as s`)
+        .select(['s.rep_id as rep_id', ...measures])
+        .where('s.rep_id', '=', filter.repId)
+        .where('s.changed_at', '<=', at)
+        .orderBy('s.changed_at', 'desc')
+        .limit(1)
+        .executeTakeFirst();
+      return row ? [row as Record<string, unknown>] : [];
     }
-    return rows;
+    let q = db
+      .selectFrom(`${this.table(PIPELINE_TABLES.members)} as m`)
+      .innerJoin(`${steps} as s`, (j) =>
+        j
+          .onRef('s.rep_id', '=', 'm.rep_id')
+          .on(
+            's.changed_at',
+            '=',
+            sql<number>`(select max(x.changed_at) from ${sql.table(steps)} as x where x.rep_id = m.rep_id and x.changed_at <= ${at})`,
+          ),
+      )
+      .select(['m.rep_id as rep_id', ...measures])
+      .where('m.team_id', '=', filter.teamId)
+      .where('m.valid_from', '<=', at)
+      .where('m.valid_to', '>', at);
+    if (filter.repId !== undefined) q = q.where('m.rep_id', '=', filter.repId);
+    return (await q.execute()) as Array<Record<string, unknown>>;
   }
 }
