@@ -4,7 +4,7 @@ import type { ReadModelAccess } from '@kam/read-store';
 import { READ_MODEL_ACCESS } from '../feed/read-freshness';
 import { PipelineQueries, type OpenPipeline } from '../pipeline/pipeline.queries';
 import { sumLedger } from './common/ledger';
-import { teamIntervals, type MembershipInterval } from './common/membership';
+import type { MembershipInterval } from './common/membership';
 import { assertRepReadable, assertTeamReadable } from './common/scope';
 import { compareIds, num, str } from './common/sql';
 import { REPORTS_CLOCK, type ReportsClock } from './common/tokens';
@@ -37,17 +37,20 @@ export class KpiQueries {
     const db = this.access.db;
     await assertTeamReadable(db, kpiOrgTables(this.table), scope, teamId);
 
-    const intervals = await teamIntervals(db, this.table(KPI_TABLES.members), teamId, p.startMs, p.endMs);
-    const closed = await sumLedger(db, kpiLedger(this.table), { teamIds: [teamId] }, p.fromDay, p.toDay, ['rep_id']);
+    const { intervals, quotas } = await this.membersAndQuotas(teamId, p);
+    const closed = new Map((await sumLedger(db, kpiLedger(this.table), { teamIds: [teamId] }, p.fromDay, p.toDay, ['rep_id'])).map((r) => [str(r.rep_id), r]));
     const open = await this.pipeline.openByRep({ teamId }, this.pipelineInstant(p));
 
-    const repIds = new Set<string>([...intervals.map((i) => i.repId), ...closed.map((r) => str(r.rep_id)), ...open.keys()]);
-    const quotas = await this.quotas([...repIds], p);
+    const repIds = new Set<string>([...intervals.keys(), ...closed.keys(), ...open.keys()]);
+    // Reps of the closed or open figures that had no interval in the period (the pipeline instant
+    // is "now" when the period lies ahead): their quotas in a second, rarely needed, statement.
+    const others = [...repIds].filter((r) => !intervals.has(r));
+    if (others.length > 0) for (const [repId, months] of await this.quotas(others, p)) quotas.set(repId, months);
     const reps = [...repIds].sort(compareIds).map((repId) => {
       const totals: KpiTotals = {
-        ...closedTotals(closed.find((r) => r.rep_id === repId)),
+        ...closedTotals(closed.get(repId)),
         ...openTotals(open.get(repId)),
-        quotaMinor: Math.round(teamQuota(quotas.get(repId), intervals.filter((i) => i.repId === repId), p)),
+        quotaMinor: Math.round(teamQuota(quotas.get(repId), intervals.get(repId) ?? [], p)),
       };
       return { repId, totals };
     });
@@ -98,6 +101,45 @@ export class KpiQueries {
   /** The end of the period or now, whichever is earlier (the last millisecond of the period). */
   private pipelineInstant(p: ResolvedPeriod): number {
     return Math.min(p.endMs - 1, this.clock().getTime());
+  }
+
+  /**
+   * The team's membership intervals overlapping the period, per rep, with those reps' monthly
+   * quotas over the period's months: one statement (membership ⟕ quotas).
+   */
+  private async membersAndQuotas(
+    teamId: string,
+    p: ResolvedPeriod,
+  ): Promise<{ intervals: Map<string, MembershipInterval[]>; quotas: Map<string, Map<number, number>> }> {
+    const rows = await this.access.db
+      .selectFrom(`${this.table(KPI_TABLES.members)} as m`)
+      .leftJoin(`${this.table(KPI_TABLES.quotas)} as q`, (j) =>
+        j.onRef('q.rep_id', '=', 'm.rep_id').on('q.month', '>=', monthIndexOfDay(p.fromDay)).on('q.month', '<=', monthIndexOfDay(p.toDay)),
+      )
+      .select(['m.rep_id as rep_id', 'm.team_id as team_id', 'm.valid_from as valid_from', 'm.valid_to as valid_to', 'q.month as month', 'q.amount_minor as amount_minor'])
+      .where('m.team_id', '=', teamId)
+      .where('m.valid_from', '<', p.endMs)
+      .where('m.valid_to', '>', p.startMs)
+      .execute();
+    const intervals = new Map<string, MembershipInterval[]>();
+    const quotas = new Map<string, Map<number, number>>();
+    const seen = new Set<string>();
+    for (const row of rows) {
+      const repId = str(row.rep_id);
+      const from = num(row.valid_from);
+      const key = `${repId}|${from}`;
+      if (!seen.has(key)) {
+        seen.add(key);
+        const list = intervals.get(repId) ?? [];
+        list.push({ repId, teamId: str(row.team_id), from, to: num(row.valid_to) });
+        intervals.set(repId, list);
+      }
+      if (row.month === null || row.month === undefined) continue;
+      const months = quotas.get(repId) ?? new Map<number, number>();
+      months.set(num(row.month), num(row.amount_minor));
+      quotas.set(repId, months);
+    }
+    return { intervals, quotas };
   }
 
   /** Monthly quotas (month index → minor units) of these reps over the period's months. */

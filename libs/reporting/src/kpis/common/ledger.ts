@@ -168,7 +168,8 @@ export interface LedgerFilter {
 
 /**
  * Σ measures over the closed deals of the days [fromDay, toDay], grouped by `groupBy` (dimension
- * columns and/or team_id); measures come back as numbers.
+ * columns and/or team_id); measures come back as numbers. One statement: the month rows of the
+ * whole months and the day rows of the partial months at the edges, summed together.
  */
 export async function sumLedger<F>(
   db: Db,
@@ -180,28 +181,28 @@ export async function sumLedger<F>(
 ): Promise<Row[]> {
   if (filter.teamIds !== null && filter.teamIds.length === 0) return [];
   const split = splitDays(fromDay, toDay);
-  const parts: Row[][] = [];
-  const select = (table: string, bucket: 'month' | 'day', ranges: ReadonlyArray<{ from: number; to: number }>) => {
+  /** The rows of one bucket table inside `ranges`, with the group-by and measure columns. */
+  const part = (table: string, bucket: 'month' | 'day', ranges: ReadonlyArray<{ from: number; to: number }>) => {
     let q = db
       .selectFrom(table)
-      .select([...groupBy])
-      .select(spec.measures.map((m) => sql<string>`sum(${sql.ref(m)})`.as(m)))
+      .select([...groupBy, ...spec.measures])
       .where((eb) => eb.or(ranges.map((r) => eb.between(bucket, r.from, r.to))));
     if (filter.teamIds !== null) q = q.where('team_id', 'in', [...filter.teamIds]);
     for (const [d, v] of Object.entries(filter.dims ?? {})) q = q.where(d, '=', v);
-    if (groupBy.length > 0) q = q.groupBy([...groupBy]);
-    return q.execute() as Promise<Row[]>;
+    return q;
   };
-  if (split.months) parts.push(await select(spec.tables.month, 'month', [split.months]));
-  if (split.days.length > 0) parts.push(await select(spec.tables.day, 'day', split.days));
-
-  const merged = new Map<string, Row>();
-  for (const row of parts.flat()) {
-    const key = JSON.stringify(groupBy.map((g) => row[g]));
-    const into = merged.get(key) ?? Object.fromEntries([...groupBy.map((g) => [g, row[g]]), ...spec.measures.map((m) => [m, 0])]);
-    for (const m of spec.measures) into[m] = num(into[m]) + num(row[m]);
-    merged.set(key, into);
-  }
-  return [...merged.values()];
+  const parts = [
+    ...(split.months ? [part(spec.tables.month, 'month', [split.months])] : []),
+    ...(split.days.length > 0 ? [part(spec.tables.day, 'day', split.days)] : []),
+  ];
+  const [first, second] = parts;
+  if (!first) return [];
+  const rows = second ? first.unionAll(second) : first;
+  let q = db
+    .selectFrom(rows.as('l'))
+    .select([...groupBy])
+    .select(spec.measures.map((m) => sql<string>`sum(${sql.ref(m)})`.as(m)));
+  if (groupBy.length > 0) q = q.groupBy([...groupBy]);
+  const found = (await q.execute()) as Row[];
+  return found.map((row) => Object.fromEntries([...groupBy.map((g) => [g, row[g]]), ...spec.measures.map((m) => [m, num(row[m])])]));
 }
-
