@@ -173,7 +173,10 @@ export const pipelineProjection: Projection = {
       .addColumn('rep_id', 'text', (c) => c.notNull())
       .addColumn('changed_at', 'bigint', (c) => c.notNull());
     for (const m of STEP_MEASURES) builder = builder.addColumn(m, 'bigint', (c) => c.notNull());
-    await builder.addPrimaryKeyConstraint(indexName(steps, 'pk'), ['rep_id', 'changed_at'] as never[]).execute();
+    builder = builder.addPrimaryKeyConstraint(indexName(steps, 'pk'), ['rep_id', 'changed_at'] as never[]);
+    // On SQLite the rows live in the key's b-tree: "last row at or before t" is one seek, no rowid lookup.
+    if (ctx.dialect === 'sqlite') builder = builder.modifyEnd(sql`without rowid`);
+    await builder.execute();
   },
 
   async applyBatch(tx: ReadTx, events: readonly RecordedEvent[], ctx: ProjectionContext): Promise<void> {
