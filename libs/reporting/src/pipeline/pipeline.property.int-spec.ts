@@ -249,3 +249,59 @@ for (const backend of availableBackends()) {
     }, 120_000);
   });
 }
+
+for (const backend of availableBackends()) {
+  describe(`pipeline step rows, by hand, on ${backend.name}`, () => {
+    it('corrects the later rows when a change dated before them is projected after them (history import)', async () => {
+      // Log order: D1 opened 03-10 12:00 (100000), moved to PROPOSAL 03-10 18:30:15.250; then,
+      // imported later, D2 opened 03-01 (50000) and won 03-05, and D3 opened 03-10 18:30:15.250
+      // (7000) for r1 and reassigned to r2 on 03-20.
+      const log = new EventLog()
+        .team('A', '2026-01-01T00:00:00Z')
+        .hire('r1', 'A', '2026-01-01T00:00:00Z')
+        .hire('r2', 'A', '2026-01-01T00:00:00Z')
+        .open('D1', { repId: 'r1', valueMinor: 100000 }, '2026-03-10T12:00:00.000Z')
+        .stage('D1', 'PROSPECTING', 'PROPOSAL', '2026-03-10T18:30:15.250Z')
+        .open('D2', { repId: 'r1', valueMinor: 50000 }, '2026-03-01T00:00:00.000Z')
+        .win('D2', 50000, '2026-03-05T00:00:00.000Z', 'PROSPECTING')
+        .open('D3', { repId: 'r1', valueMinor: 7000 }, '2026-03-10T18:30:15.250Z')
+        .reassign('D3', 'r1', 'r2', '2026-03-20T00:00:00.000Z');
+      const rdb = await backend.open();
+      try {
+        await project(rdb, [pipelineProjection], log.events, 2);
+        const queries = new PipelineQueries(rdb.access, fixedClock('2026-12-31T00:00:00Z'));
+        const r1 = async (at: string) => {
+          const p = (await queries.openByRep({ repId: 'r1' }, Date.parse(at))).get('r1');
+          return [p?.dealCount ?? 0, p?.valueMinor ?? 0];
+        };
+        expect(await r1('2026-02-28T23:59:59.999Z')).toEqual([0, 0]);
+        expect(await r1('2026-03-03T00:00:00.000Z')).toEqual([1, 50000]);
+        expect(await r1('2026-03-05T00:00:00.000Z')).toEqual([0, 0]);
+        expect(await r1('2026-03-10T11:59:59.999Z')).toEqual([0, 0]);
+        expect(await r1('2026-03-10T12:00:00.000Z')).toEqual([1, 100000]);
+        expect(await r1('2026-03-10T18:30:15.249Z')).toEqual([1, 100000]);
+        expect(await r1('2026-03-10T18:30:15.250Z')).toEqual([2, 107000]);
+        expect(await r1('2026-03-20T00:00:00.000Z')).toEqual([1, 100000]);
+        // By stage, inside the day of the stage change: PROSPECTING before it, PROPOSAL from it.
+        const before = await queries.pipeline(ALL, 'A', '2026-03-10T18:30:15.249Z');
+        const after = await queries.pipeline(ALL, 'A', '2026-03-10T18:30:15.250Z');
+        expect(before.stages.map((s) => [s.stage, s.dealCount, s.value])).toEqual([
+          ['PROSPECTING', 1, 100000],
+          ['QUALIFICATION', 0, 0],
+          ['PROPOSAL', 0, 0],
+          ['NEGOTIATION', 0, 0],
+        ]);
+        expect(after.stages.map((s) => [s.stage, s.dealCount, s.value])).toEqual([
+          ['PROSPECTING', 1, 7000],
+          ['QUALIFICATION', 0, 0],
+          ['PROPOSAL', 1, 100000],
+          ['NEGOTIATION', 0, 0],
+        ]);
+        // The team total does not change with the reassignment inside the team.
+        expect((await queries.pipeline(ALL, 'A', '2026-03-25T00:00:00Z')).openPipelineValue).toBe(107000);
+      } finally {
+        await rdb.dispose();
+      }
+    });
+  });
+}
