@@ -181,14 +181,17 @@ export async function sumLedger<F>(
 ): Promise<Row[]> {
   if (filter.teamIds !== null && filter.teamIds.length === 0) return [];
   const split = splitDays(fromDay, toDay);
-  /** The rows of one bucket table inside `ranges`, with the group-by and measure columns. */
+  const sums = spec.measures.map((m) => sql<string>`sum(${sql.ref(m)})`.as(m));
+  /** Σ measures of one bucket table inside `ranges`, per group (summed in each arm, so the union carries a few rows, not every day row). */
   const part = (table: string, bucket: 'month' | 'day', ranges: ReadonlyArray<{ from: number; to: number }>) => {
     let q = db
       .selectFrom(table)
-      .select([...groupBy, ...spec.measures])
+      .select([...groupBy])
+      .select(sums)
       .where((eb) => eb.or(ranges.map((r) => eb.between(bucket, r.from, r.to))));
     if (filter.teamIds !== null) q = q.where('team_id', 'in', [...filter.teamIds]);
     for (const [d, v] of Object.entries(filter.dims ?? {})) q = q.where(d, '=', v);
+    if (groupBy.length > 0) q = q.groupBy([...groupBy]);
     return q;
   };
   const parts = [
@@ -197,12 +200,15 @@ export async function sumLedger<F>(
   ];
   const [first, second] = parts;
   if (!first) return [];
-  const rows = second ? first.unionAll(second) : first;
-  let q = db
-    .selectFrom(rows.as('l'))
-    .select([...groupBy])
-    .select(spec.measures.map((m) => sql<string>`sum(${sql.ref(m)})`.as(m)));
-  if (groupBy.length > 0) q = q.groupBy([...groupBy]);
-  const found = (await q.execute()) as Row[];
+  let found: Row[];
+  if (!second) found = (await first.execute()) as Row[];
+  else {
+    let q = db
+      .selectFrom(first.unionAll(second).as('l'))
+      .select([...groupBy])
+      .select(sums);
+    if (groupBy.length > 0) q = q.groupBy([...groupBy]);
+    found = (await q.execute()) as Row[];
+  }
   return found.map((row) => Object.fromEntries([...groupBy.map((g) => [g, row[g]]), ...spec.measures.map((m) => [m, num(row[m])])]));
 }
