@@ -1,10 +1,8 @@
-import { assertNever, DEAL_STAGES, type DealStage, type OpenDealStage } from '@kam/kernel';
-import type { RecordedEvent } from '@kam/event-store';
-import type { Projection, ProjectionContext, ReadDb, ReadTx } from '@kam/read-store';
-import { dealIdsOf, handled } from '../kpis/common/events';
-import { applyOrgEvent, createOrgTables, ORG_EVENT_TYPES, type OrgTables } from '../kpis/common/membership';
-import { RowCache } from '../kpis/common/row-cache';
-import { chunks, indexName, num, str } from '../kpis/common/sql';
+import { sql } from 'kysely';
+import { DEAL_STAGES, type DealStage, type OpenDealStage } from '@kam/kernel';
+import type { OrgTables } from '../kpis/common/membership';
+import { orgTablesOf, reportProjection } from '../kpis/common/report-projection';
+import { indexName } from '../kpis/common/sql';
 import { OPEN_END } from '../kpis/common/time';
 
 /**
@@ -12,6 +10,10 @@ import { OPEN_END } from '../kpis/common/time';
  * entered) and whether the deal later reached a later stage or WON (`advanced`, set on the
  * earlier stays when the deal moves forward). Counts of distinct deals do not add up across
  * months, so this read model keeps one row per stay, not per-month sums.
+ *
+ * Stays are keyed (rep_id, entered_at, deal_id, seq), the order the report reads them in (a rep's
+ * stays begun in a period); an open deal's state keeps the stays that may still change (not yet
+ * advanced), so a batch writes each changed stay once by its key and never searches for them.
  */
 export const FUNNEL_PROJECTION_NAME = 'report-funnel';
 
@@ -22,167 +24,120 @@ export const FUNNEL_TABLES = {
   stays: 'rpt_fun_stays',
 } as const;
 
-const EVENT_TYPES = [...ORG_EVENT_TYPES, 'DealOpened', 'DealStageChanged', 'DealReassigned', 'DealWon', 'DealLost'] as const;
-
 /** PROSPECTING 0 … NEGOTIATION 3, WON 4: "later" means a higher rank. */
 export function stageRank(stage: DealStage): number {
   return DEAL_STAGES.indexOf(stage);
 }
 
-interface DealRow {
-  repId: string;
-  /** Sequence number of the current stay (0: closed deal). */
+interface Stay {
   seq: number;
-  closed: boolean;
+  stage: OpenDealStage;
+  repId: string;
+  enteredAt: number;
+  leftAt: number;
+  advanced: boolean;
+}
+
+interface FunnelDeal {
+  repId: string;
+  /** Sequence number of the current stay. */
+  seq: number;
+  /** The deal's stays not yet advanced (the current one included): the ones that may still change. */
+  stays: Stay[];
 }
 
 export function funnelOrgTables(table: (logical: string) => string): OrgTables {
-  return { teams: table(FUNNEL_TABLES.teams), members: table(FUNNEL_TABLES.members) };
+  return orgTablesOf(FUNNEL_TABLES, table);
 }
 
-export const funnelProjection: Projection = {
-  name: FUNNEL_PROJECTION_NAME,
-  version: 1,
-  tables: Object.values(FUNNEL_TABLES),
-  eventTypes: EVENT_TYPES,
+const STAY_COLUMNS = ['rep_id', 'entered_at', 'deal_id', 'seq', 'stage', 'stage_rank', 'left_at', 'advanced'];
+const STAY_KEY = STAY_COLUMNS.slice(0, 4);
 
-  async createTables(db: ReadDb, ctx: ProjectionContext): Promise<void> {
-    const table = (l: string) => ctx.table(l);
-    await createOrgTables(db, funnelOrgTables(table));
-    await db.schema
-      .createTable(table(FUNNEL_TABLES.deals))
-      .ifNotExists()
-      .addColumn('deal_id', 'text', (c) => c.primaryKey())
-      .addColumn('rep_id', 'text', (c) => c.notNull())
-      .addColumn('seq', 'integer', (c) => c.notNull())
-      .addColumn('closed', 'integer', (c) => c.notNull())
-      .execute();
+export const funnelProjection = reportProjection<FunnelDeal, never, 'DealStageChanged'>({
+  name: FUNNEL_PROJECTION_NAME,
+  version: 2,
+  tables: FUNNEL_TABLES,
+  dealEventTypes: ['DealStageChanged'],
+
+  async createTables(db, table, ctx) {
     const stays = table(FUNNEL_TABLES.stays);
     await db.schema
       .createTable(stays)
       .ifNotExists()
+      .addColumn('rep_id', 'text', (c) => c.notNull())
+      .addColumn('entered_at', 'bigint', (c) => c.notNull())
       .addColumn('deal_id', 'text', (c) => c.notNull())
       .addColumn('seq', 'integer', (c) => c.notNull())
       .addColumn('stage', 'text', (c) => c.notNull())
       .addColumn('stage_rank', 'integer', (c) => c.notNull())
-      .addColumn('rep_id', 'text', (c) => c.notNull())
-      .addColumn('entered_at', 'bigint', (c) => c.notNull())
       .addColumn('left_at', 'bigint', (c) => c.notNull())
       .addColumn('advanced', 'integer', (c) => c.notNull())
-      .addPrimaryKeyConstraint(indexName(stays, 'pk'), ['deal_id', 'seq'])
+      .addPrimaryKeyConstraint(indexName(stays, 'pk'), STAY_KEY as never[])
+      .modifyEnd(ctx.dialect === 'sqlite' ? sql`without rowid` : sql``)
       .execute();
-    await db.schema.createIndex(indexName(stays, 'rep')).ifNotExists().on(stays).columns(['rep_id', 'entered_at']).execute();
   },
 
-  async applyBatch(tx: ReadTx, events: readonly RecordedEvent[], ctx: ProjectionContext): Promise<void> {
-    const table = (l: string) => ctx.table(l);
-    const org = funnelOrgTables(table);
-    const stays = table(FUNNEL_TABLES.stays);
-    const deals = new RowCache<DealRow>(
-      table(FUNNEL_TABLES.deals),
-      'deal_id',
-      (r) => ({ repId: str(r.rep_id), seq: num(r.seq), closed: num(r.closed) === 1 }),
-      (s) => ({ rep_id: s.repId, seq: s.seq, closed: s.closed ? 1 : 0 }),
-    );
-    await deals.prefetch(tx, dealIdsOf(events));
-
-    // Stays are folded in memory and written once per batch: per deal touched, at most one UPDATE
-    // closing its stored open stay and one marking its stored stays advanced; new stays go in
-    // multi-row inserts.
-    interface Stay {
-      dealId: string;
-      seq: number;
-      stage: OpenDealStage;
-      repId: string;
-      enteredAt: number;
-      leftAt: number;
-      advanced: boolean;
-    }
-    const fresh = new Map<string, Stay[]>();
-    const storedCloses = new Map<string, { seq: number; at: number }>();
-    /** Highest stage rank each deal reached in the batch (stored stays below it advanced). */
-    const reachedRank = new Map<string, number>();
-
-    const enter = (dealId: string, seq: number, stage: OpenDealStage, repId: string, at: number) => {
-      const list = fresh.get(dealId) ?? [];
-      list.push({ dealId, seq, stage, repId, enteredAt: at, leftAt: OPEN_END, advanced: false });
-      fresh.set(dealId, list);
+  fold(batch) {
+    /** Stays changed in the batch, by deal and seq: each written once, at the end. */
+    const changed = new Map<string, { dealId: string; stay: Stay }>();
+    const touch = (dealId: string, stay: Stay) => changed.set(`${dealId}|${stay.seq}`, { dealId, stay });
+    const leave = (dealId: string, deal: FunnelDeal, at: number) => {
+      const stay = deal.stays.find((s) => s.seq === deal.seq);
+      if (stay) {
+        stay.leftAt = at;
+        touch(dealId, stay);
+      }
     };
-    const leave = (dealId: string, seq: number, at: number) => {
-      const stay = fresh.get(dealId)?.find((s) => s.seq === seq);
-      if (stay) stay.leftAt = at;
-      else storedCloses.set(dealId, { seq, at });
-    };
-    /** The deal reached `stage`: every earlier stay in a lower stage advanced. */
-    const reached = (dealId: string, stage: DealStage) => {
+    /** The deal reached `stage`: every earlier stay in a lower stage advanced (and will not change again). */
+    const reached = (dealId: string, deal: FunnelDeal, stage: DealStage): Stay[] => {
       const rank = stageRank(stage);
-      for (const stay of fresh.get(dealId) ?? []) if (stageRank(stay.stage) < rank) stay.advanced = true;
-      reachedRank.set(dealId, Math.max(rank, reachedRank.get(dealId) ?? -1));
-    };
-
-    for (const raw of events) {
-      const event = handled(raw, EVENT_TYPES);
-      if (!event) continue;
-      switch (event.type) {
-        case 'TeamFormed':
-        case 'RepHired':
-        case 'RepTransferred':
-        case 'RepOffboarded':
-          await applyOrgEvent(tx, org, event);
-          break;
-        case 'DealOpened':
-          enter(event.data.dealId, 1, 'PROSPECTING', event.data.repId, event.at);
-          deals.set(event.data.dealId, { repId: event.data.repId, seq: 1, closed: false });
-          break;
-        default: {
-          const deal = await deals.get(tx, event.data.dealId);
-          if (!deal || deal.closed) break;
-          switch (event.type) {
-            case 'DealReassigned':
-              // A stay belongs to the owner who brought the deal into it; the next stays to the new one.
-              deals.set(event.data.dealId, { ...deal, repId: event.data.repId });
-              break;
-            case 'DealStageChanged':
-              leave(event.data.dealId, deal.seq, event.at);
-              enter(event.data.dealId, deal.seq + 1, event.data.stage, deal.repId, event.at);
-              reached(event.data.dealId, event.data.stage);
-              deals.set(event.data.dealId, { ...deal, seq: deal.seq + 1 });
-              break;
-            case 'DealWon':
-            case 'DealLost':
-              leave(event.data.dealId, deal.seq, event.at);
-              if (event.type === 'DealWon') reached(event.data.dealId, 'WON');
-              deals.set(event.data.dealId, { ...deal, closed: true });
-              break;
-            default:
-              assertNever(event);
-          }
+      for (const stay of deal.stays) {
+        if (stageRank(stay.stage) < rank) {
+          stay.advanced = true;
+          touch(dealId, stay);
         }
       }
-    }
-    await deals.flush(tx);
-    for (const [dealId, close] of storedCloses) {
-      await tx.updateTable(stays).set({ left_at: close.at }).where('deal_id', '=', dealId).where('seq', '=', close.seq).execute();
-    }
-    for (const [dealId, rank] of reachedRank) {
-      await tx
-        .updateTable(stays)
-        .set({ advanced: 1 })
-        .where('deal_id', '=', dealId)
-        .where('stage_rank', '<', rank)
-        .where('advanced', '=', 0)
-        .execute();
-    }
-    const rows = [...fresh.values()].flat().map((s) => ({
-      deal_id: s.dealId,
-      seq: s.seq,
-      stage: s.stage,
-      stage_rank: stageRank(s.stage),
-      rep_id: s.repId,
-      entered_at: s.enteredAt,
-      left_at: s.leftAt,
-      advanced: s.advanced ? 1 : 0,
-    }));
-    for (const chunk of chunks(rows)) await tx.insertInto(stays).values(chunk).execute();
+      return deal.stays.filter((s) => !s.advanced);
+    };
+    const enter = (dealId: string, seq: number, stage: OpenDealStage, repId: string, at: number): Stay => {
+      const stay: Stay = { seq, stage, repId, enteredAt: at, leftAt: OPEN_END, advanced: false };
+      touch(dealId, stay);
+      return stay;
+    };
+    return {
+      opened: (e) => ({ repId: e.data.repId, seq: 1, stays: [enter(e.data.dealId, 1, 'PROSPECTING', e.data.repId, e.at)] }),
+      deal: {
+        DealStageChanged: (e, deal) => {
+          const dealId = e.data.dealId;
+          leave(dealId, deal, e.at);
+          // A stay belongs to the owner who brought the deal into it.
+          const next = enter(dealId, deal.seq + 1, e.data.stage, deal.repId, e.at);
+          const stays = [...reached(dealId, deal, e.data.stage), next];
+          return { ...deal, seq: deal.seq + 1, stays };
+        },
+      },
+      closed: (e, deal) => {
+        leave(e.data.dealId, deal, e.at);
+        if (e.type === 'DealWon') reached(e.data.dealId, deal, 'WON');
+      },
+      flush: () => {
+        const rows = [...changed.values()].map(({ dealId, stay: s }) => [
+          s.repId,
+          s.enteredAt,
+          dealId,
+          s.seq,
+          s.stage,
+          stageRank(s.stage),
+          s.leftAt,
+          s.advanced ? 1 : 0,
+        ]);
+        return batch.sql.insert(
+          batch.table(FUNNEL_TABLES.stays),
+          STAY_COLUMNS,
+          rows,
+          `on conflict (${STAY_KEY.join(', ')}) do update set left_at = excluded.left_at, advanced = excluded.advanced`,
+        );
+      },
+    };
   },
-};
+});
