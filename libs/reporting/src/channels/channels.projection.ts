@@ -97,15 +97,11 @@ export const channelProjection = reportProjection<ChannelDeal, ChannelFact, 'Dea
         // An offboarded rep sells through no channel any more: the span ends.
         RepOffboarded: (e) => closeSpan(e.data.repId, e.at),
       },
-      closed: (e, deal) =>
-        batch.ledger.record(
-          e.data.dealId,
-          deal.repId,
-          e.at,
-          e.type === 'DealWon'
-            ? { channel: deal.channel, outcome: 'WON', valueMinor: e.data.wonValueMinor }
-            : { channel: deal.channel, outcome: 'LOST', valueMinor: e.data.valueMinor },
-        ),
+      closed: (e, deal) => ({
+        channel: deal.channel,
+        outcome: e.type === 'DealWon' ? 'WON' : 'LOST',
+        valueMinor: e.type === 'DealWon' ? e.data.wonValueMinor : e.data.valueMinor,
+      }),
     };
   },
 });

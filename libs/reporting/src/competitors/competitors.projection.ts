@@ -95,7 +95,7 @@ export const competitorProjection = reportProjection<CompetitorDeal, CompetitorF
       deal: {
         CompetitorRecorded: (e, deal) => ({ ...deal, competitors: withKey(deal.competitors, remember(e.data.competitor)) }),
       },
-      closed: async (e, deal) => {
+      closed: (e, deal) => {
         let fact: CompetitorFact;
         if (e.type === 'DealWon') {
           fact = { outcome: 'WON', competitors: deal.competitors, lostTo: null, valueMinor: 0 };
@@ -105,7 +105,7 @@ export const competitorProjection = reportProjection<CompetitorDeal, CompetitorF
           const competitors = lostTo === null ? deal.competitors : withKey(deal.competitors, lostTo);
           fact = { outcome: 'LOST', competitors, lostTo, valueMinor: e.data.valueMinor };
         }
-        if (fact.competitors.length > 0) await batch.ledger.record(e.data.dealId, deal.repId, e.at, fact);
+        return fact.competitors.length > 0 ? fact : null;
       },
       flush: () =>
         batch.sql.insert(batch.table(COMPETITOR_TABLES.names), ['competitor_key', 'name'], [...names], 'on conflict (competitor_key) do nothing'),

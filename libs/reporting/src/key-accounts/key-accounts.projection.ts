@@ -71,9 +71,8 @@ export const keyAccountProjection = reportProjection<KeyAccountDeal, KeyAccountF
           names.set(e.data.accountId, e.data.name);
         },
       },
-      closed: async (e, deal) => {
-        if (e.type === 'DealWon') await batch.ledger.record(e.data.dealId, deal.repId, e.at, { accountId: deal.accountId, wonValueMinor: e.data.wonValueMinor });
-      },
+      // Won revenue only: a lost deal adds nothing.
+      closed: (e, deal) => (e.type === 'DealWon' ? { accountId: deal.accountId, wonValueMinor: e.data.wonValueMinor } : null),
       flush: () =>
         batch.sql.insert(batch.table(KEY_ACCOUNT_TABLES.accounts), ACCOUNT_COLUMNS, [...names], replaceOnConflict(['account_id'], ACCOUNT_COLUMNS)),
     };

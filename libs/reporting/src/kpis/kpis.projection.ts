@@ -94,15 +94,11 @@ export const kpiProjection = reportProjection<KpiDeal, KpiFact, never, 'RepQuota
           quotas.set(`${e.data.repId}|${month}`, [e.data.repId, month, e.data.amountMinor]);
         },
       },
-      closed: (e, deal) =>
-        batch.ledger.record(
-          e.data.dealId,
-          deal.repId,
-          e.at,
-          e.type === 'DealWon'
-            ? { outcome: 'WON', valueMinor: e.data.wonValueMinor, cycleMs: e.at - deal.openedAt }
-            : { outcome: 'LOST', valueMinor: e.data.valueMinor, cycleMs: e.at - deal.openedAt },
-        ),
+      closed: (e, deal) => ({
+        outcome: e.type === 'DealWon' ? 'WON' : 'LOST',
+        valueMinor: e.type === 'DealWon' ? e.data.wonValueMinor : e.data.valueMinor,
+        cycleMs: e.at - deal.openedAt,
+      }),
       flush: async () => {
         const table = batch.table(KPI_TABLES.quotas);
         await batch.sql.insert(table, QUOTA_COLUMNS, [...quotas.values()], replaceOnConflict(['rep_id', 'month'], QUOTA_COLUMNS));

@@ -78,7 +78,7 @@ export type EventHandlers<T extends OwnEventType | OrgEventType> = {
 };
 
 /** What a report does with one batch (a fresh object per batch: a rolled-back batch leaves nothing). */
-export interface ReportFold<S extends DealState, DT extends OwnDealEventType, ET extends OwnEventType, OT extends OrgEventType> {
+export interface ReportFold<S extends DealState, F, DT extends OwnDealEventType, ET extends OwnEventType, OT extends OrgEventType> {
   /** The deal's state when it opens. */
   opened(event: Handled<'DealOpened'>): S;
   /** Handlers of the report's own deal events, called only while the deal is open; they return its new state (or nothing when unchanged). */
@@ -87,8 +87,11 @@ export interface ReportFold<S extends DealState, DT extends OwnDealEventType, ET
   events?: EventHandlers<ET>;
   /** What the report adds to membership changes (after the shared membership and re-attribution). */
   org?: Partial<EventHandlers<OT>>;
-  /** A deal was won or lost (its state is dropped after this). */
-  closed?(event: Handled<'DealWon' | 'DealLost'>, deal: S): void | Promise<void>;
+  /**
+   * A deal was won or lost (its state is dropped after this); what it returns is recorded in the
+   * ledger (nothing: the deal adds nothing).
+   */
+  closed?(event: Handled<'DealWon' | 'DealLost'>, deal: S): F | null | void | Promise<F | null | void>;
   /** Writes what the fold kept in memory, after the shared state is flushed. */
   flush?(): Promise<void>;
 }
@@ -104,7 +107,7 @@ export interface ReportDefinition<S extends DealState, F, DT extends OwnDealEven
   ledger?: (table: (logical: string) => string) => LedgerSpec<F>;
   /** The report's own tables. */
   createTables?(db: ReadDb, table: (logical: string) => string, ctx: ProjectionContext): Promise<void>;
-  fold(batch: ReportBatch<S, F>): ReportFold<S, DT, ET, OT>;
+  fold(batch: ReportBatch<S, F>): ReportFold<S, F, DT, ET, OT>;
 }
 
 const SHARED_DEAL_EVENTS = ['DealOpened', 'DealReassigned', 'DealWon', 'DealLost'] as const;
@@ -174,7 +177,8 @@ export function reportProjection<S extends DealState, F = never, DT extends OwnD
           case 'DealLost': {
             const deal = await batch.deals.get(event.data.dealId);
             if (!deal) break;
-            await fold.closed?.(event, deal);
+            const fact = await fold.closed?.(event, deal);
+            if (fact) await batch.ledger.record(event.data.dealId, deal.repId, event.at, fact);
             batch.deals.close(event.data.dealId);
             break;
           }
