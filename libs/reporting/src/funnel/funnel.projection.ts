@@ -11,9 +11,11 @@ import { OPEN_END } from '../kpis/common/time';
  * earlier stays when the deal moves forward). Counts of distinct deals do not add up across
  * months, so this read model keeps one row per stay, not per-month sums.
  *
- * Stays are keyed (rep_id, entered_at, deal_id, seq), the order the report reads them in (a rep's
- * stays begun in a period); an open deal's state keeps the stays that may still change (not yet
- * advanced), so a batch writes each changed stay once by its key and never searches for them.
+ * A stay that can no longer change (advanced, or its deal closed) is in `stays`, keyed (rep_id,
+ * entered_at, deal_id, seq), the order the report reads them in, and only ever inserted there (at
+ * the end of each rep's range). The stays of open deals that may still change are in `open_stays`,
+ * which holds only those, so the updates of a batch touch a small table instead of pages all over
+ * the large one. The report reads both.
  */
 export const FUNNEL_PROJECTION_NAME = 'report-funnel';
 
@@ -22,6 +24,7 @@ export const FUNNEL_TABLES = {
   members: 'rpt_fun_members',
   deals: 'rpt_fun_deals',
   stays: 'rpt_fun_stays',
+  openStays: 'rpt_fun_open_stays',
 } as const;
 
 /** PROSPECTING 0 … NEGOTIATION 3, WON 4: "later" means a higher rank. */
@@ -60,33 +63,37 @@ export const funnelProjection = reportProjection<FunnelDeal, never, 'DealStageCh
   dealEventTypes: ['DealStageChanged'],
 
   async createTables(db, table, ctx) {
-    const stays = table(FUNNEL_TABLES.stays);
-    await db.schema
-      .createTable(stays)
-      .ifNotExists()
-      .addColumn('rep_id', 'text', (c) => c.notNull())
-      .addColumn('entered_at', 'bigint', (c) => c.notNull())
-      .addColumn('deal_id', 'text', (c) => c.notNull())
-      .addColumn('seq', 'integer', (c) => c.notNull())
-      .addColumn('stage', 'text', (c) => c.notNull())
-      .addColumn('stage_rank', 'integer', (c) => c.notNull())
-      .addColumn('left_at', 'bigint', (c) => c.notNull())
-      .addColumn('advanced', 'integer', (c) => c.notNull())
-      .addPrimaryKeyConstraint(indexName(stays, 'pk'), STAY_KEY as never[])
-      .modifyEnd(ctx.dialect === 'sqlite' ? sql`without rowid` : sql``)
-      .execute();
+    for (const [logical, key] of [
+      [FUNNEL_TABLES.stays, STAY_KEY],
+      [FUNNEL_TABLES.openStays, ['deal_id', 'seq']],
+    ] as const) {
+      const name = table(logical);
+      await db.schema
+        .createTable(name)
+        .ifNotExists()
+        .addColumn('rep_id', 'text', (c) => c.notNull())
+        .addColumn('entered_at', 'bigint', (c) => c.notNull())
+        .addColumn('deal_id', 'text', (c) => c.notNull())
+        .addColumn('seq', 'integer', (c) => c.notNull())
+        .addColumn('stage', 'text', (c) => c.notNull())
+        .addColumn('stage_rank', 'integer', (c) => c.notNull())
+        .addColumn('left_at', 'bigint', (c) => c.notNull())
+        .addColumn('advanced', 'integer', (c) => c.notNull())
+        .addPrimaryKeyConstraint(indexName(name, 'pk'), key as never[])
+        .modifyEnd(ctx.dialect === 'sqlite' ? sql`without rowid` : sql``)
+        .execute();
+    }
   },
 
   fold(batch) {
-    /** Stays changed in the batch, by deal and seq: each written once, at the end. */
-    const changed = new Map<string, { dealId: string; stay: Stay }>();
-    const touch = (dealId: string, stay: Stay) => changed.set(`${dealId}|${stay.seq}`, { dealId, stay });
-    const leave = (dealId: string, deal: FunnelDeal, at: number) => {
+    /** The deals whose stays changed in the batch, with their state after it (null: closed). */
+    const touched = new Map<string, FunnelDeal | null>();
+    /** Stays that became final in the batch (advanced, or their deal closed). */
+    const final = new Map<string, { dealId: string; stay: Stay }>();
+    const done = (dealId: string, stay: Stay) => final.set(`${dealId}|${stay.seq}`, { dealId, stay });
+    const leave = (deal: FunnelDeal, at: number) => {
       const stay = deal.stays.find((s) => s.seq === deal.seq);
-      if (stay) {
-        stay.leftAt = at;
-        touch(dealId, stay);
-      }
+      if (stay) stay.leftAt = at;
     };
     /** The deal reached `stage`: every earlier stay in a lower stage advanced (and will not change again). */
     const reached = (dealId: string, deal: FunnelDeal, stage: DealStage): Stay[] => {
@@ -94,48 +101,46 @@ export const funnelProjection = reportProjection<FunnelDeal, never, 'DealStageCh
       for (const stay of deal.stays) {
         if (stageRank(stay.stage) < rank) {
           stay.advanced = true;
-          touch(dealId, stay);
+          done(dealId, stay);
         }
       }
       return deal.stays.filter((s) => !s.advanced);
     };
-    const enter = (dealId: string, seq: number, stage: OpenDealStage, repId: string, at: number): Stay => {
-      const stay: Stay = { seq, stage, repId, enteredAt: at, leftAt: OPEN_END, advanced: false };
-      touch(dealId, stay);
-      return stay;
-    };
+    const enter = (seq: number, stage: OpenDealStage, repId: string, at: number): Stay => ({ seq, stage, repId, enteredAt: at, leftAt: OPEN_END, advanced: false });
+    const row = (dealId: string, s: Stay) => [s.repId, s.enteredAt, dealId, s.seq, s.stage, stageRank(s.stage), s.leftAt, s.advanced ? 1 : 0];
     return {
-      opened: (e) => ({ repId: e.data.repId, seq: 1, stays: [enter(e.data.dealId, 1, 'PROSPECTING', e.data.repId, e.at)] }),
+      opened: (e) => {
+        const deal = { repId: e.data.repId, seq: 1, stays: [enter(1, 'PROSPECTING', e.data.repId, e.at)] };
+        touched.set(e.data.dealId, deal);
+        return deal;
+      },
       deal: {
         DealStageChanged: (e, deal) => {
           const dealId = e.data.dealId;
-          leave(dealId, deal, e.at);
+          leave(deal, e.at);
           // A stay belongs to the owner who brought the deal into it.
-          const next = enter(dealId, deal.seq + 1, e.data.stage, deal.repId, e.at);
-          const stays = [...reached(dealId, deal, e.data.stage), next];
-          return { ...deal, seq: deal.seq + 1, stays };
+          const next = enter(deal.seq + 1, e.data.stage, deal.repId, e.at);
+          const after = { ...deal, seq: deal.seq + 1, stays: [...reached(dealId, deal, e.data.stage), next] };
+          touched.set(dealId, after);
+          return after;
         },
       },
       closed: (e, deal) => {
-        leave(e.data.dealId, deal, e.at);
+        leave(deal, e.at);
         if (e.type === 'DealWon') reached(e.data.dealId, deal, 'WON');
+        for (const stay of deal.stays) done(e.data.dealId, stay);
+        touched.set(e.data.dealId, null);
       },
-      flush: () => {
-        const rows = [...changed.values()].map(({ dealId, stay: s }) => [
-          s.repId,
-          s.enteredAt,
-          dealId,
-          s.seq,
-          s.stage,
-          stageRank(s.stage),
-          s.leftAt,
-          s.advanced ? 1 : 0,
-        ]);
-        return batch.sql.insert(
+      flush: async () => {
+        // The open stays of every touched deal are replaced by what is left open after the batch.
+        const openStays = batch.table(FUNNEL_TABLES.openStays);
+        await batch.sql.deleteIn(openStays, 'deal_id', [...touched.keys()]);
+        const open = [...touched].flatMap(([dealId, deal]) => (deal ? deal.stays.map((s) => row(dealId, s)) : []));
+        await batch.sql.insert(openStays, STAY_COLUMNS, open);
+        await batch.sql.insert(
           batch.table(FUNNEL_TABLES.stays),
           STAY_COLUMNS,
-          rows,
-          `on conflict (${STAY_KEY.join(', ')}) do update set left_at = excluded.left_at, advanced = excluded.advanced`,
+          [...final.values()].map(({ dealId, stay }) => row(dealId, stay)),
         );
       },
     };
