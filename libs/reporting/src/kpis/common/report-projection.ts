@@ -1,6 +1,6 @@
 import type { RecordedEvent } from '@kam/event-store';
 import type { Projection, ProjectionContext, ReadDb, ReadTx } from '@kam/read-store';
-import { dealIdsOf, handled, type Handled, type KnownEvent, type KnownEventType } from './events';
+import { handled, type Handled, type KnownEvent, type KnownEventType } from './events';
 import type { LedgerSpec } from './ledger';
 import { createLedgerWriterTables, LedgerWriter } from './ledger-writer';
 import { createOrgTables, ORG_EVENT_TYPES, type OrgEventType, type OrgTables } from './membership';
@@ -122,6 +122,7 @@ export function reportProjection<S extends DealState, F = never, DT extends OwnD
 ): Projection {
   const eventTypes = [...ORG_EVENT_TYPES, ...SHARED_DEAL_EVENTS, ...(def.dealEventTypes ?? []), ...(def.eventTypes ?? [])];
   const dealTypes = new Set<string>(def.dealEventTypes ?? []);
+  const handledTypes = new Set<string>(eventTypes);
   return {
     name: def.name,
     version: def.version,
@@ -145,7 +146,7 @@ export function reportProjection<S extends DealState, F = never, DT extends OwnD
       const table = (l: string) => ctx.table(l);
       const batch = new ReportBatch<S, F>(tx, new Statements(tx, ctx.dialect), table, orgTablesOf(def.tables, table), table(def.tables.deals), def.ledger?.(table) ?? null);
       const fold = def.fold(batch);
-      await batch.deals.prefetch(dealIdsOf(events));
+      await batch.deals.prefetch(storedDealIdsOf(events));
       // The handler maps are indexed by the event's own type: TypeScript cannot follow that link.
       const dealHandlers = (fold.deal ?? {}) as Record<string, (event: Handled<DT>, deal: S) => S | undefined | Promise<S | undefined>>;
       const eventHandlers = (fold.events ?? {}) as Record<string, (event: Handled<ET>) => void | Promise<void>>;
@@ -153,7 +154,7 @@ export function reportProjection<S extends DealState, F = never, DT extends OwnD
 
       for (const raw of events) {
         // Narrowed to the whole known union: the switch cannot narrow a union of type parameters.
-        const event = handled(raw, eventTypes) as Handled<KnownEventType> | null;
+        const event = handled(raw, handledTypes) as Handled<KnownEventType> | null;
         if (!event) continue;
         switch (event.type) {
           case 'TeamFormed':
@@ -199,6 +200,22 @@ export function reportProjection<S extends DealState, F = never, DT extends OwnD
       await fold.flush?.();
     },
   };
+}
+
+/**
+ * Ids of the deals a batch mentions that may have stored state: not those it opens (a deal's
+ * stream begins with DealOpened), whose lookups would only miss.
+ */
+function storedDealIdsOf(events: readonly RecordedEvent[]): string[] {
+  const seen = new Set<string>();
+  const ids: string[] = [];
+  for (const event of events) {
+    const dealId = (event.data as { dealId?: unknown } | null)?.dealId;
+    if (typeof dealId !== 'string' || seen.has(dealId)) continue;
+    seen.add(dealId);
+    if (event.type !== 'DealOpened') ids.push(dealId);
+  }
+  return ids;
 }
 
 /**
