@@ -1,7 +1,7 @@
-import { sql } from 'kysely';
 import { DEAL_STAGES, type DealStage, type OpenDealStage } from '@kam/kernel';
 import type { OrgTables } from '../kpis/common/membership';
 import { orgTablesOf, reportProjection } from '../kpis/common/report-projection';
+import { withoutRowid } from '../kpis/common/statements';
 import { indexName } from '../kpis/common/sql';
 import { OPEN_END } from '../kpis/common/time';
 
@@ -80,7 +80,7 @@ export const funnelProjection = reportProjection<FunnelDeal, never, 'DealStageCh
         .addColumn('left_at', 'bigint', (c) => c.notNull())
         .addColumn('advanced', 'integer', (c) => c.notNull())
         .addPrimaryKeyConstraint(indexName(name, 'pk'), key as never[])
-        .modifyEnd(ctx.dialect === 'sqlite' ? sql`without rowid` : sql``)
+        .modifyEnd(withoutRowid(ctx.dialect))
         .execute();
     }
   },

@@ -1,6 +1,6 @@
-import { sql } from 'kysely';
 import type { OrgTables } from '../kpis/common/membership';
 import { orgTablesOf, reportProjection } from '../kpis/common/report-projection';
+import { withoutRowid } from '../kpis/common/statements';
 import { indexName } from '../kpis/common/sql';
 import { instantMs } from '../kpis/common/time';
 
@@ -78,7 +78,7 @@ export const trainingReportProjection = reportProjection<
       .addColumn('won', 'integer', (c) => c.notNull())
       .addColumn('value_minor', 'bigint', (c) => c.notNull())
       .addPrimaryKeyConstraint(indexName(closed, 'pk'), ['rep_id', 'closed_at', 'deal_id'])
-      .modifyEnd(ctx.dialect === 'sqlite' ? sql`without rowid` : sql``)
+      .modifyEnd(withoutRowid(ctx.dialect))
       .execute();
   },
 

@@ -1,9 +1,8 @@
-import { sql } from 'kysely';
 import type { ReadDb, SqlDialect } from '@kam/read-store';
 import type { LedgerSpec } from './ledger';
 import type { OrgBatch } from './org-batch';
 import { num, str } from './sql';
-import { addOnConflict, type Statements } from './statements';
+import { addOnConflict, withoutRowid, type Statements } from './statements';
 import { epochDay, monthIndexOfDay } from './time';
 
 /**
@@ -14,7 +13,6 @@ import { epochDay, monthIndexOfDay } from './time';
  */
 export async function createLedgerWriterTables<F>(db: ReadDb, dialect: SqlDialect, spec: LedgerSpec<F>): Promise<void> {
   const { facts, month, day } = spec.tables;
-  const withoutRowid = dialect === 'sqlite' ? sql`without rowid` : sql``;
   await db.schema
     .createTable(facts)
     .ifNotExists()
@@ -24,7 +22,7 @@ export async function createLedgerWriterTables<F>(db: ReadDb, dialect: SqlDialec
     .addColumn('team_id', 'text', (c) => c.notNull())
     .addColumn('fact', 'text', (c) => c.notNull())
     .addPrimaryKeyConstraint(`${facts}_pk`, ['rep_id', 'closed_at', 'deal_id'])
-    .modifyEnd(withoutRowid)
+    .modifyEnd(withoutRowid(dialect))
     .execute();
   for (const [table, bucket] of [
     [month, 'month'],
@@ -36,7 +34,7 @@ export async function createLedgerWriterTables<F>(db: ReadDb, dialect: SqlDialec
     for (const m of spec.measures) builder = builder.addColumn(m, 'bigint', (c) => c.notNull().defaultTo(0));
     // The builder's column typing cannot follow columns added in a loop.
     const key = [...spec.dims, 'team_id', bucket] as never[];
-    await builder.addPrimaryKeyConstraint(`${table}_pk`, key).modifyEnd(withoutRowid).execute();
+    await builder.addPrimaryKeyConstraint(`${table}_pk`, key).modifyEnd(withoutRowid(dialect)).execute();
     await db.schema.createIndex(`${table}_team`).ifNotExists().on(table).columns(['team_id', bucket]).execute();
   }
 }

@@ -6,7 +6,7 @@ import { createLedgerWriterTables, LedgerWriter } from './ledger-writer';
 import { createOrgTables, ORG_EVENT_TYPES, type OrgEventType, type OrgTables } from './membership';
 import { OrgBatch } from './org-batch';
 import { str } from './sql';
-import { replaceOnConflict, Statements } from './statements';
+import { replaceOnConflict, Statements, withoutRowid } from './statements';
 
 /**
  * What every report read model shares, built once: team membership (teams + members tables, kept
@@ -132,11 +132,13 @@ export function reportProjection<S extends DealState, F = never, DT extends OwnD
     async createTables(db: ReadDb, ctx: ProjectionContext): Promise<void> {
       const table = (l: string) => ctx.table(l);
       await createOrgTables(db, orgTablesOf(def.tables, table));
+      // Without rowid (SQLite): one B-tree keyed by deal id instead of a rowid table plus its key index.
       await db.schema
         .createTable(table(def.tables.deals))
         .ifNotExists()
         .addColumn('deal_id', 'text', (c) => c.primaryKey())
         .addColumn('state', 'text', (c) => c.notNull())
+        .modifyEnd(withoutRowid(ctx.dialect))
         .execute();
       if (def.ledger) await createLedgerWriterTables(db, ctx.dialect, def.ledger(table));
       await def.createTables?.(db, table, ctx);

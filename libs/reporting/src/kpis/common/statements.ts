@@ -1,4 +1,4 @@
-import { CompiledQuery } from 'kysely';
+import { CompiledQuery, sql, type RawBuilder } from 'kysely';
 import type { ReadTx, SqlDialect } from '@kam/read-store';
 import type { Row } from './sql';
 
@@ -94,4 +94,9 @@ export function replaceOnConflict(key: readonly string[], columns: readonly stri
 export function addOnConflict(table: string, key: readonly string[], measures: readonly string[]): string {
   const set = measures.map((m) => `"${m}" = "${table}"."${m}" + excluded."${m}"`);
   return `on conflict (${key.map((c) => `"${c}"`).join(', ')}) do update set ${set.join(', ')}`;
+}
+
+/** `without rowid` on SQLite (tables keyed by text and written by key: one B-tree, not a rowid table plus a key index); nothing on PostgreSQL. */
+export function withoutRowid(dialect: SqlDialect): RawBuilder<unknown> {
+  return dialect === 'sqlite' ? sql`without rowid` : sql``;
 }
