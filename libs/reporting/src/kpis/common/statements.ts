@@ -26,6 +26,8 @@ export class Statements {
         let n = 0;
         text = text.replace(/\?/g, () => `$${++n}`);
       }
+      // Keys name physical tables, which change with each rebuilt generation: start over rather than grow.
+      if (Statements.texts.size >= MAX_TEXTS) Statements.texts.clear();
       Statements.texts.set(cacheKey, text);
     }
     return text;
@@ -79,6 +81,7 @@ export class Statements {
 /** Rows per multi-row statement are bounded by parameters (SQLite allows 32766, PostgreSQL 65535). */
 const MAX_PARAMS = 2000;
 const IN_CHUNK = 500;
+const MAX_TEXTS = 10_000;
 
 function marks(n: number): string {
   return Array.from({ length: n }, () => '?').join(', ');
