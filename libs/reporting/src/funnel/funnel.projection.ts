@@ -86,11 +86,23 @@ export const funnelProjection = reportProjection<FunnelDeal, never, 'DealStageCh
   },
 
   fold(batch) {
+    const row = (dealId: string, s: Stay) => [
+      s.repId,
+      s.enteredAt,
+      dealId,
+      s.seq,
+      s.stage,
+      stageRank(s.stage),
+      s.leftAt,
+      s.advanced ? 1 : 0,
+    ];
     /** The deals whose stays changed in the batch, with their state after it (null: closed). */
     const touched = new Map<string, FunnelDeal | null>();
-    /** Stays that became final in the batch (advanced, or their deal closed). */
-    const final = new Map<string, { dealId: string; stay: Stay }>();
-    const done = (dealId: string, stay: Stay) => final.set(`${dealId}|${stay.seq}`, { dealId, stay });
+    /** Deals opened in the batch: none of their stays is stored yet. */
+    const openedHere = new Set<string>();
+    /** Stays that became final in the batch (advanced, or their deal closed); each once, as a deal's state holds only stays not yet final. */
+    const final: unknown[][] = [];
+    const done = (dealId: string, stay: Stay) => final.push(row(dealId, stay));
     const leave = (deal: FunnelDeal, at: number) => {
       const stay = deal.stays.find((s) => s.seq === deal.seq);
       if (stay) stay.leftAt = at;
@@ -106,12 +118,19 @@ export const funnelProjection = reportProjection<FunnelDeal, never, 'DealStageCh
       }
       return deal.stays.filter((s) => !s.advanced);
     };
-    const enter = (seq: number, stage: OpenDealStage, repId: string, at: number): Stay => ({ seq, stage, repId, enteredAt: at, leftAt: OPEN_END, advanced: false });
-    const row = (dealId: string, s: Stay) => [s.repId, s.enteredAt, dealId, s.seq, s.stage, stageRank(s.stage), s.leftAt, s.advanced ? 1 : 0];
+    const enter = (seq: number, stage: OpenDealStage, repId: string, at: number): Stay => ({
+      seq,
+      stage,
+      repId,
+      enteredAt: at,
+      leftAt: OPEN_END,
+      advanced: false,
+    });
     return {
       opened: (e) => {
         const deal = { repId: e.data.repId, seq: 1, stays: [enter(1, 'PROSPECTING', e.data.repId, e.at)] };
         touched.set(e.data.dealId, deal);
+        openedHere.add(e.data.dealId);
         return deal;
       },
       deal: {
@@ -127,21 +146,23 @@ export const funnelProjection = reportProjection<FunnelDeal, never, 'DealStageCh
       },
       closed: (e, deal) => {
         leave(deal, e.at);
-        if (e.type === 'DealWon') reached(e.data.dealId, deal, 'WON');
-        for (const stay of deal.stays) done(e.data.dealId, stay);
+        const rest = e.type === 'DealWon' ? reached(e.data.dealId, deal, 'WON') : deal.stays;
+        for (const stay of rest) done(e.data.dealId, stay);
         touched.set(e.data.dealId, null);
       },
       flush: async () => {
         // The open stays of every touched deal are replaced by what is left open after the batch.
         const openStays = batch.table(FUNNEL_TABLES.openStays);
-        await batch.sql.deleteIn(openStays, 'deal_id', [...touched.keys()]);
-        const open = [...touched].flatMap(([dealId, deal]) => (deal ? deal.stays.map((s) => row(dealId, s)) : []));
-        await batch.sql.insert(openStays, STAY_COLUMNS, open);
-        await batch.sql.insert(
-          batch.table(FUNNEL_TABLES.stays),
-          STAY_COLUMNS,
-          [...final.values()].map(({ dealId, stay }) => row(dealId, stay)),
+        await batch.sql.deleteIn(
+          openStays,
+          'deal_id',
+          [...touched.keys()].filter((id) => !openedHere.has(id)),
         );
+        const open = [...touched].flatMap(([dealId, deal]) =>
+          deal ? deal.stays.map((s) => row(dealId, s)) : [],
+        );
+        await batch.sql.insert(openStays, STAY_COLUMNS, open);
+        await batch.sql.insert(batch.table(FUNNEL_TABLES.stays), STAY_COLUMNS, final);
       },
     };
   },
