@@ -22,21 +22,14 @@ export type Handled<T extends KnownEventType> = Extract<KnownEvent, { type: T }>
  */
 export function handled<T extends KnownEventType & EventType>(event: RecordedEvent, types: readonly T[] | ReadonlySet<string>): Handled<T> | null {
   if (!('has' in types ? types.has(event.type) : (types as readonly string[]).includes(event.type))) return null;
-  let found = seen.get(event);
-  if (!found) {
-    if (typeof event.data !== 'object' || event.data === null) throw new Error(`Event ${event.id} (${event.type}) has no data`);
-    found = { type: event.type, data: event.data, at: instantMs(event.metadata.occurredAt), position: event.position } as Handled<KnownEventType>;
-    seen.set(event, found);
-  }
-  return found as Handled<T>;
+  if (typeof event.data !== 'object' || event.data === null) throw new Error(`Event ${event.id} (${event.type}) has no data`);
+  return {
+    type: event.type,
+    data: event.data,
+    at: instantMs(event.metadata.occurredAt),
+    position: event.position,
+  } as Handled<T>;
 }
-
-/**
- * The narrowed form of each recorded event, made once: a rebuild hands the same event objects to
- * every report projection, and parsing `occurredAt` for each was a visible share of their time.
- * Handlers never mutate it.
- */
-const seen = new WeakMap<RecordedEvent, Handled<KnownEventType>>();
 
 /** Ids of the deals a batch mentions (to load their state in one query). */
 export function dealIdsOf(events: readonly RecordedEvent[]): string[] {

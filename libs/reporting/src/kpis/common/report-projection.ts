@@ -35,9 +35,6 @@ export interface ReportTables {
   members: string;
   /** Open deals: deal_id → JSON state (a closed deal's row is deleted). */
   deals: string;
-  facts?: string;
-  month?: string;
-  day?: string;
 }
 
 /** One batch of a report projection, handed to the report's handlers. */

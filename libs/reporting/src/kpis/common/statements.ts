@@ -73,7 +73,10 @@ export class Statements {
         const tuple = `(${marks(columns.length)})`;
         return `insert into "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) values ${Array.from({ length: chunk.length }, () => tuple).join(', ')} ${tail}`;
       });
-      await this.tx.executeQuery(CompiledQuery.raw(text, chunk.flat()));
+      // A loop, not chunk.flat(): flat() was most of the JavaScript time of a batch's inserts.
+      const params: unknown[] = [];
+      for (const row of chunk) for (const value of row) params.push(value);
+      await this.tx.executeQuery(CompiledQuery.raw(text, params));
     }
   }
 }
