@@ -25,11 +25,20 @@ export class FunnelQueries {
     const db = this.access.db;
     await assertTeamReadable(db, funnelOrgTables(this.table), scope, teamId);
     const ended = sql`s.left_at < ${OPEN_END}`;
+    // The stays begun in the period by owners then in the team, from both tables (a deal's stays
+    // of one stage may be in both), each read through its own key and joined before the union.
+    const begun = (logical: string) =>
+      db
+        .selectFrom(`${this.table(logical)} as s`)
+        .innerJoin(`${this.table(FUNNEL_TABLES.members)} as m`, (j) =>
+          j.onRef('m.rep_id', '=', 's.rep_id').onRef('m.valid_from', '<=', 's.entered_at').onRef('m.valid_to', '>', 's.entered_at'),
+        )
+        .select(['s.stage as stage', 's.deal_id as deal_id', 's.advanced as advanced', 's.entered_at as entered_at', 's.left_at as left_at'])
+        .where('m.team_id', '=', teamId)
+        .where('s.entered_at', '>=', p.startMs)
+        .where('s.entered_at', '<', p.endMs);
     const rows = await db
-      .selectFrom(`${this.table(FUNNEL_TABLES.stays)} as s`)
-      .innerJoin(`${this.table(FUNNEL_TABLES.members)} as m`, (j) =>
-        j.onRef('m.rep_id', '=', 's.rep_id').onRef('m.valid_from', '<=', 's.entered_at').onRef('m.valid_to', '>', 's.entered_at'),
-      )
+      .selectFrom(begun(FUNNEL_TABLES.stays).unionAll(begun(FUNNEL_TABLES.openStays)).as('s'))
       .select([
         's.stage as stage',
         sql<string>`count(distinct s.deal_id)`.as('entered'),
@@ -38,9 +47,6 @@ export class FunnelQueries {
         sql<string>`sum(case when ${ended} then s.left_at - s.entered_at else 0 end)`.as('stay_ms'),
         sql<string>`sum(case when ${ended} then 1 else 0 end)`.as('ended'),
       ])
-      .where('m.team_id', '=', teamId)
-      .where('s.entered_at', '>=', p.startMs)
-      .where('s.entered_at', '<', p.endMs)
       .groupBy('s.stage')
       .execute();
     const byStage = new Map(rows.map((r) => [str(r.stage), r]));

@@ -1,11 +1,9 @@
-import { assertNever } from '@kam/kernel';
-import type { RecordedEvent } from '@kam/event-store';
-import type { Projection, ProjectionContext, ReadDb, ReadTx } from '@kam/read-store';
-import { dealIdsOf, handled } from './common/events';
-import { createLedgerTables, LedgerBatch, type LedgerSpec } from './common/ledger';
-import { applyOrgEvent, createOrgTables, ORG_EVENT_TYPES, type OrgTables } from './common/membership';
-import { RowCache } from './common/row-cache';
-import { indexName, num, str } from './common/sql';
+import type { ReadDb } from '@kam/read-store';
+import type { LedgerSpec } from './common/ledger';
+import type { OrgTables } from './common/membership';
+import { orgTablesOf, reportProjection } from './common/report-projection';
+import { indexName } from './common/sql';
+import { replaceOnConflict } from './common/statements';
 import { monthIndexOf } from './common/time';
 
 /**
@@ -28,8 +26,6 @@ export const KPI_TABLES = {
 
 export const KPI_MEASURES = ['won_count', 'won_value', 'lost_count', 'lost_value', 'won_cycle_ms'] as const;
 
-const EVENT_TYPES = [...ORG_EVENT_TYPES, 'RepQuotaSet', 'DealOpened', 'DealReassigned', 'DealWon', 'DealLost'] as const;
-
 /** What a closed deal adds, kept with the fact so a re-attribution can move it. */
 export interface KpiFact {
   outcome: 'WON' | 'LOST';
@@ -39,14 +35,13 @@ export interface KpiFact {
   cycleMs: number;
 }
 
-interface DealRow {
+interface KpiDeal {
   repId: string;
   openedAt: number;
-  closed: boolean;
 }
 
 export function kpiOrgTables(table: (logical: string) => string): OrgTables {
-  return { teams: table(KPI_TABLES.teams), members: table(KPI_TABLES.members) };
+  return orgTablesOf(KPI_TABLES, table);
 }
 
 export function kpiLedger(table: (logical: string) => string): LedgerSpec<KpiFact> {
@@ -67,16 +62,16 @@ export function kpiLedger(table: (logical: string) => string): LedgerSpec<KpiFac
   };
 }
 
-export const kpiProjection: Projection = {
-  name: KPI_PROJECTION_NAME,
-  version: 1,
-  tables: Object.values(KPI_TABLES),
-  eventTypes: EVENT_TYPES,
+const QUOTA_COLUMNS = ['rep_id', 'month', 'amount_minor'];
 
-  async createTables(db: ReadDb, ctx: ProjectionContext): Promise<void> {
-    const table = (l: string) => ctx.table(l);
-    await createOrgTables(db, kpiOrgTables(table));
-    await createLedgerTables(db, kpiLedger(table));
+export const kpiProjection = reportProjection<KpiDeal, KpiFact, never, 'RepQuotaSet'>({
+  name: KPI_PROJECTION_NAME,
+  version: 2,
+  tables: KPI_TABLES,
+  eventTypes: ['RepQuotaSet'],
+  ledger: kpiLedger,
+
+  async createTables(db: ReadDb, table) {
     const quotas = table(KPI_TABLES.quotas);
     await db.schema
       .createTable(quotas)
@@ -86,72 +81,28 @@ export const kpiProjection: Projection = {
       .addColumn('amount_minor', 'bigint', (c) => c.notNull())
       .addPrimaryKeyConstraint(indexName(quotas, 'pk'), ['rep_id', 'month'])
       .execute();
-    await db.schema
-      .createTable(table(KPI_TABLES.deals))
-      .ifNotExists()
-      .addColumn('deal_id', 'text', (c) => c.primaryKey())
-      .addColumn('rep_id', 'text', (c) => c.notNull())
-      .addColumn('opened_at', 'bigint', (c) => c.notNull())
-      .addColumn('closed', 'integer', (c) => c.notNull())
-      .execute();
   },
 
-  async applyBatch(tx: ReadTx, events: readonly RecordedEvent[], ctx: ProjectionContext): Promise<void> {
-    const table = (l: string) => ctx.table(l);
-    const org = kpiOrgTables(table);
-    const ledger = new LedgerBatch(kpiLedger(table));
-    const deals = new RowCache<DealRow>(
-      table(KPI_TABLES.deals),
-      'deal_id',
-      (r) => ({ repId: str(r.rep_id), openedAt: num(r.opened_at), closed: num(r.closed) === 1 }),
-      (s) => ({ rep_id: s.repId, opened_at: s.openedAt, closed: s.closed ? 1 : 0 }),
-    );
-    await deals.prefetch(tx, dealIdsOf(events));
-
-    for (const raw of events) {
-      const event = handled(raw, EVENT_TYPES);
-      if (!event) continue;
-      switch (event.type) {
-        case 'TeamFormed':
-        case 'RepHired':
-        case 'RepTransferred':
-        case 'RepOffboarded': {
-          const changed = await applyOrgEvent(tx, org, event);
-          if (changed) await ledger.reattribute(tx, changed.repId, changed.since);
-          break;
-        }
-        case 'RepQuotaSet':
-          await tx
-            .insertInto(table(KPI_TABLES.quotas))
-            .values({ rep_id: event.data.repId, month: monthIndexOf(event.data.month), amount_minor: event.data.amountMinor })
-            .onConflict((oc) => oc.columns(['rep_id', 'month']).doUpdateSet({ amount_minor: event.data.amountMinor }))
-            .execute();
-          break;
-        case 'DealOpened':
-          deals.set(event.data.dealId, { repId: event.data.repId, openedAt: event.at, closed: false });
-          break;
-        case 'DealReassigned': {
-          const deal = await deals.get(tx, event.data.dealId);
-          if (deal && !deal.closed) deals.set(event.data.dealId, { ...deal, repId: event.data.repId });
-          break;
-        }
-        case 'DealWon':
-        case 'DealLost': {
-          const deal = await deals.get(tx, event.data.dealId);
-          if (!deal || deal.closed) break;
-          const fact: KpiFact =
-            event.type === 'DealWon'
-              ? { outcome: 'WON', valueMinor: event.data.wonValueMinor, cycleMs: event.at - deal.openedAt }
-              : { outcome: 'LOST', valueMinor: event.data.valueMinor, cycleMs: event.at - deal.openedAt };
-          await ledger.record(tx, event.data.dealId, deal.repId, event.at, fact);
-          deals.set(event.data.dealId, { ...deal, closed: true });
-          break;
-        }
-        default:
-          assertNever(event);
-      }
-    }
-    await deals.flush(tx);
-    await ledger.flush(tx);
+  fold(batch) {
+    /** The last quota of each (rep, month) in the batch: one upsert per batch. */
+    const quotas = new Map<string, unknown[]>();
+    return {
+      opened: (e) => ({ repId: e.data.repId, openedAt: e.at }),
+      events: {
+        RepQuotaSet: (e) => {
+          const month = monthIndexOf(e.data.month);
+          quotas.set(`${e.data.repId}|${month}`, [e.data.repId, month, e.data.amountMinor]);
+        },
+      },
+      closed: (e, deal) => ({
+        outcome: e.type === 'DealWon' ? 'WON' : 'LOST',
+        valueMinor: e.type === 'DealWon' ? e.data.wonValueMinor : e.data.valueMinor,
+        cycleMs: e.at - deal.openedAt,
+      }),
+      flush: async () => {
+        const table = batch.table(KPI_TABLES.quotas);
+        await batch.sql.insert(table, QUOTA_COLUMNS, [...quotas.values()], replaceOnConflict(['rep_id', 'month'], QUOTA_COLUMNS));
+      },
+    };
   },
-};
+});

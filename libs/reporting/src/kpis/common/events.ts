@@ -20,8 +20,8 @@ export type Handled<T extends KnownEventType> = Extract<KnownEvent, { type: T }>
  * Narrows a recorded event to one of `types` (the projection's `eventTypes`). The engine only
  * delivers those, so anything else is skipped rather than trusted.
  */
-export function handled<T extends KnownEventType & EventType>(event: RecordedEvent, types: readonly T[]): Handled<T> | null {
-  if (!(types as readonly string[]).includes(event.type)) return null;
+export function handled<T extends KnownEventType & EventType>(event: RecordedEvent, types: readonly T[] | ReadonlySet<string>): Handled<T> | null {
+  if (!('has' in types ? types.has(event.type) : (types as readonly string[]).includes(event.type))) return null;
   if (typeof event.data !== 'object' || event.data === null) throw new Error(`Event ${event.id} (${event.type}) has no data`);
   return {
     type: event.type,

@@ -1,0 +1,276 @@
+import type { RecordedEvent } from '@kam/event-store';
+import type { Projection, ProjectionContext, ReadDb, ReadTx } from '@kam/read-store';
+import { handled, type Handled, type KnownEvent, type KnownEventType } from './events';
+import type { LedgerSpec } from './ledger';
+import { createLedgerWriterTables, LedgerWriter } from './ledger-writer';
+import { createOrgTables, ORG_EVENT_TYPES, type OrgEventType, type OrgTables } from './membership';
+import { OrgBatch } from './org-batch';
+import { str } from './sql';
+import { replaceOnConflict, Statements, withoutRowid } from './statements';
+
+/**
+ * What every report read model shares, built once: team membership (teams + members tables, kept
+ * from the org events), the state of the open deals it follows (a deals table), optionally a
+ * closed-deal ledger (facts + month + day tables, re-attributed when a membership changes), and
+ * the fold of one batch. A report declares only what is its own: its tables, the deal state it
+ * keeps, what a closed deal adds, and the handlers of its own events.
+ *
+ * Each report keeps its own copy of all of it (its own tables and checkpoint), so each rebuilds
+ * and is served alone.
+ */
+
+/** The state a report keeps of an open deal; the owner is shared (DealReassigned moves it). */
+export interface DealState {
+  repId: string;
+}
+
+/** Events that name a deal (their handlers get the deal's state, and only while it is open). */
+export type DealEventType = Extract<KnownEvent, { data: { dealId: string } }>['type'];
+type SharedDealEventType = 'DealOpened' | 'DealReassigned' | 'DealWon' | 'DealLost';
+export type OwnDealEventType = Exclude<DealEventType, SharedDealEventType>;
+export type OwnEventType = Exclude<KnownEventType, DealEventType>;
+
+export interface ReportTables {
+  teams: string;
+  members: string;
+  /** Open deals: deal_id → JSON state (a closed deal's row is deleted). */
+  deals: string;
+}
+
+/** One batch of a report projection, handed to the report's handlers. */
+export class ReportBatch<S extends DealState, F> {
+  readonly org: OrgBatch;
+  readonly deals: DealStates<S>;
+  private readonly ledgerWriter: LedgerWriter<F> | null;
+
+  constructor(
+    readonly tx: ReadTx,
+    readonly sql: Statements,
+    readonly table: (logical: string) => string,
+    org: OrgTables,
+    deals: string,
+    ledger: LedgerSpec<F> | null,
+  ) {
+    this.org = new OrgBatch(sql, org);
+    this.deals = new DealStates<S>(sql, deals);
+    this.ledgerWriter = ledger ? new LedgerWriter(ledger, sql, this.org) : null;
+  }
+
+  get ledger(): LedgerWriter<F> {
+    if (!this.ledgerWriter) throw new Error('This report keeps no ledger');
+    return this.ledgerWriter;
+  }
+
+  async flush(): Promise<void> {
+    await this.deals.flush();
+    await this.ledgerWriter?.flush();
+  }
+}
+
+export type DealHandlers<S, T extends OwnDealEventType> = {
+  [K in T]: (event: Handled<K>, deal: S) => S | undefined | Promise<S | undefined>;
+};
+export type EventHandlers<T extends OwnEventType | OrgEventType> = {
+  [K in T]: (event: Handled<K>) => void | Promise<void>;
+};
+
+/** What a report does with one batch (a fresh object per batch: a rolled-back batch leaves nothing). */
+export interface ReportFold<S extends DealState, F, DT extends OwnDealEventType, ET extends OwnEventType, OT extends OrgEventType> {
+  /** The deal's state when it opens. */
+  opened(event: Handled<'DealOpened'>): S;
+  /** Handlers of the report's own deal events, called only while the deal is open; they return its new state (or nothing when unchanged). */
+  deal?: DealHandlers<S, DT>;
+  /** Handlers of the report's own events besides deal events. */
+  events?: EventHandlers<ET>;
+  /** What the report adds to membership changes (after the shared membership and re-attribution). */
+  org?: Partial<EventHandlers<OT>>;
+  /**
+   * A deal was won or lost (its state is dropped after this); what it returns is recorded in the
+   * ledger (nothing: the deal adds nothing).
+   */
+  closed?(event: Handled<'DealWon' | 'DealLost'>, deal: S): F | null | void | Promise<F | null | void>;
+  /** Writes what the fold kept in memory, after the shared state is flushed. */
+  flush?(): Promise<void>;
+}
+
+export interface ReportDefinition<S extends DealState, F, DT extends OwnDealEventType, ET extends OwnEventType, OT extends OrgEventType> {
+  name: string;
+  version: number;
+  /** Logical table names (the shared ones included). */
+  tables: Readonly<ReportTables & Record<string, string>>;
+  dealEventTypes?: readonly DT[];
+  eventTypes?: readonly ET[];
+  /** The closed-deal ledger, when the report keeps one. */
+  ledger?: (table: (logical: string) => string) => LedgerSpec<F>;
+  /** The report's own tables. */
+  createTables?(db: ReadDb, table: (logical: string) => string, ctx: ProjectionContext): Promise<void>;
+  fold(batch: ReportBatch<S, F>): ReportFold<S, F, DT, ET, OT>;
+}
+
+const SHARED_DEAL_EVENTS = ['DealOpened', 'DealReassigned', 'DealWon', 'DealLost'] as const;
+
+/** The org tables of a report (also what its queries check scope against). */
+export function orgTablesOf(tables: ReportTables, table: (logical: string) => string): OrgTables {
+  return { teams: table(tables.teams), members: table(tables.members) };
+}
+
+export function reportProjection<S extends DealState, F = never, DT extends OwnDealEventType = never, ET extends OwnEventType = never, OT extends OrgEventType = never>(
+  def: ReportDefinition<S, F, DT, ET, OT>,
+): Projection {
+  const eventTypes = [...ORG_EVENT_TYPES, ...SHARED_DEAL_EVENTS, ...(def.dealEventTypes ?? []), ...(def.eventTypes ?? [])];
+  const dealTypes = new Set<string>(def.dealEventTypes ?? []);
+  const handledTypes = new Set<string>(eventTypes);
+  return {
+    name: def.name,
+    version: def.version,
+    tables: Object.values(def.tables),
+    eventTypes,
+
+    async createTables(db: ReadDb, ctx: ProjectionContext): Promise<void> {
+      const table = (l: string) => ctx.table(l);
+      await createOrgTables(db, orgTablesOf(def.tables, table));
+      // Without rowid (SQLite): one B-tree keyed by deal id instead of a rowid table plus its key index.
+      await db.schema
+        .createTable(table(def.tables.deals))
+        .ifNotExists()
+        .addColumn('deal_id', 'text', (c) => c.primaryKey())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .modifyEnd(withoutRowid(ctx.dialect))
+        .execute();
+      if (def.ledger) await createLedgerWriterTables(db, ctx.dialect, def.ledger(table));
+      await def.createTables?.(db, table, ctx);
+    },
+
+    async applyBatch(tx: ReadTx, events: readonly RecordedEvent[], ctx: ProjectionContext): Promise<void> {
+      const table = (l: string) => ctx.table(l);
+      const batch = new ReportBatch<S, F>(tx, new Statements(tx, ctx.dialect), table, orgTablesOf(def.tables, table), table(def.tables.deals), def.ledger?.(table) ?? null);
+      const fold = def.fold(batch);
+      await batch.deals.prefetch(storedDealIdsOf(events));
+      // The handler maps are indexed by the event's own type: TypeScript cannot follow that link.
+      const dealHandlers = (fold.deal ?? {}) as Record<string, (event: Handled<DT>, deal: S) => S | undefined | Promise<S | undefined>>;
+      const eventHandlers = (fold.events ?? {}) as Record<string, (event: Handled<ET>) => void | Promise<void>>;
+      const orgHandlers = (fold.org ?? {}) as Record<string, ((event: Handled<OrgEventType>) => void | Promise<void>) | undefined>;
+
+      for (const raw of events) {
+        // Narrowed to the whole known union: the switch cannot narrow a union of type parameters.
+        const event = handled(raw, handledTypes) as Handled<KnownEventType> | null;
+        if (!event) continue;
+        switch (event.type) {
+          case 'TeamFormed':
+          case 'RepHired':
+          case 'RepTransferred':
+          case 'RepOffboarded': {
+            const changed = await batch.org.apply(event);
+            if (changed && def.ledger) await batch.ledger.reattribute(changed.repId, changed.since);
+            await orgHandlers[event.type]?.(event);
+            break;
+          }
+          case 'DealOpened':
+            batch.deals.set(event.data.dealId, fold.opened(event));
+            break;
+          case 'DealReassigned': {
+            const deal = await batch.deals.get(event.data.dealId);
+            if (deal) batch.deals.set(event.data.dealId, { ...deal, repId: event.data.repId });
+            break;
+          }
+          case 'DealWon':
+          case 'DealLost': {
+            const deal = await batch.deals.get(event.data.dealId);
+            if (!deal) break;
+            const fact = await fold.closed?.(event, deal);
+            if (fact) await batch.ledger.record(event.data.dealId, deal.repId, event.at, fact);
+            batch.deals.close(event.data.dealId);
+            break;
+          }
+          default:
+            if (dealTypes.has(event.type)) {
+              const dealEvent = event as unknown as Handled<DT>;
+              const dealId = (event.data as { dealId: string }).dealId;
+              const deal = await batch.deals.get(dealId);
+              if (!deal) break;
+              const next = await dealHandlers[event.type]!(dealEvent, deal);
+              if (next) batch.deals.set(dealId, next);
+            } else {
+              await eventHandlers[event.type]!(event as unknown as Handled<ET>);
+            }
+        }
+      }
+      await batch.flush();
+      await fold.flush?.();
+    },
+  };
+}
+
+/**
+ * Ids of the deals a batch mentions that may have stored state: not those it opens (a deal's
+ * stream begins with DealOpened), whose lookups would only miss.
+ */
+function storedDealIdsOf(events: readonly RecordedEvent[]): string[] {
+  const seen = new Set<string>();
+  const ids: string[] = [];
+  for (const event of events) {
+    const dealId = (event.data as { dealId?: unknown } | null)?.dealId;
+    if (typeof dealId !== 'string' || seen.has(dealId)) continue;
+    seen.add(dealId);
+    if (event.type !== 'DealOpened') ids.push(dealId);
+  }
+  return ids;
+}
+
+/**
+ * The open deals a batch touches: loaded in one query up front, changed in memory, written once
+ * each at the end (upsert of the changed ones, delete of the stored ones that closed). A closed
+ * deal is forgotten: every later event of it is ignored, as for a deal never opened, so the table
+ * holds only the open deals and stays small.
+ */
+export class DealStates<S> {
+  private readonly rows = new Map<string, { state: S | null; stored: boolean; dirty: boolean }>();
+
+  constructor(
+    private readonly sql: Statements,
+    private readonly table: string,
+  ) {}
+
+  async prefetch(ids: readonly string[]): Promise<void> {
+    const missing = ids.filter((id) => !this.rows.has(id));
+    for (const id of missing) this.rows.set(id, { state: null, stored: false, dirty: false });
+    for (const row of await this.sql.selectIn('deal_id, state', this.table, 'deal_id', missing)) {
+      this.rows.set(str(row.deal_id), { state: JSON.parse(str(row.state)) as S, stored: true, dirty: false });
+    }
+  }
+
+  /** The open deal's state, or undefined for a closed or unknown deal. */
+  async get(id: string): Promise<S | undefined> {
+    if (!this.rows.has(id)) await this.prefetch([id]);
+    return this.rows.get(id)?.state ?? undefined;
+  }
+
+  set(id: string, state: S): void {
+    const row = this.rows.get(id);
+    if (row) {
+      row.state = state;
+      row.dirty = true;
+    } else this.rows.set(id, { state, stored: false, dirty: true });
+  }
+
+  close(id: string): void {
+    const row = this.rows.get(id);
+    if (row) {
+      row.state = null;
+      row.dirty = true;
+    }
+  }
+
+  async flush(): Promise<void> {
+    const upserts: unknown[][] = [];
+    const deletes: string[] = [];
+    for (const [id, row] of this.rows) {
+      if (!row.dirty) continue;
+      if (row.state !== null) upserts.push([id, JSON.stringify(row.state)]);
+      else if (row.stored) deletes.push(id);
+    }
+    await this.sql.deleteIn(this.table, 'deal_id', deletes);
+    await this.sql.insert(this.table, ['deal_id', 'state'], upserts, replaceOnConflict(['deal_id'], ['deal_id', 'state']));
+    this.rows.clear();
+  }
+}
