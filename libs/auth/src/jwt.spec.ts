@@ -26,6 +26,18 @@ describe('verifyToken', () => {
     await expect(verifyToken(token, SECRET)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
   });
 
+  it('keeps the key of each secret apart (keys are imported once per secret)', async () => {
+    const other = 'another-secret-that-is-32-bytes-long!!';
+    const mine = await mintToken({ sub: 'a', role: 'ADMIN' }, SECRET, 60);
+    const theirs = await mintToken({ sub: 'b', role: 'REP' }, other, 60);
+    for (let round = 0; round < 2; round++) {
+      await expect(verifyToken(mine, SECRET)).resolves.toEqual({ sub: 'a', role: 'ADMIN' });
+      await expect(verifyToken(theirs, other)).resolves.toEqual({ sub: 'b', role: 'REP' });
+      await expect(verifyToken(mine, other)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+      await expect(verifyToken(theirs, SECRET)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    }
+  });
+
   it('refuses alg none', async () => {
     const header = Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url');
     const body = Buffer.from(JSON.stringify({ sub: 'x', role: 'ADMIN' })).toString('base64url');
