@@ -6,7 +6,7 @@ import { MercuriusDriver, type MercuriusDriverConfig } from '@nestjs/mercurius';
 import { GraphQLError, Location } from 'graphql';
 import type { EventStore } from '@kam/event-store';
 import type { ReadStore } from '@kam/read-store';
-import { EntitiesModule, ReportsModule, TeamsQuery } from '@kam/reporting';
+import { EntitiesModule, QueryCacheModule, ReportsModule, TeamsQuery } from '@kam/reporting';
 import type { AppConfig } from './config/config';
 import { buildContext, connectionContext, type AuthenticatedContext } from './graphql/context';
 import { ReadModelScopeResolver } from './graphql/scope-resolver';
@@ -35,6 +35,8 @@ export class AppModule {
         CqrsModule.forRoot(),
         InfrastructureModule.forRoot(config, store),
         ReadSideModule.forRoot(config, store, readStore),
+        // Read answers kept per read-model version (libs/reporting/src/common/query-cache.ts).
+        ...(config.queryCacheKib > 0 ? [QueryCacheModule.forRoot(readStore, { maxBytes: config.queryCacheKib * 1024 })] : []),
         GraphQLModule.forRoot<MercuriusDriverConfig>({
           driver: MercuriusDriver,
           autoSchemaFile: true,
