@@ -7,6 +7,8 @@ import { startTestApp, type TestApp } from './support/test-app';
  * several times (the first by graphql-js, the next ones compiled) gets the same status and body,
  * errors included (variables that do not coerce, resolver errors, limits, authentication).
  */
+jest.setTimeout(30_000);
+
 describe('compiled queries answer exactly like interpreted ones', () => {
   let app: TestApp;
 

@@ -9,6 +9,8 @@ import { mutationOf } from './support/write-side';
  * of another scope. Each test first shows that the answer was indeed served from memory (the
  * cache's hit count), so a cache that kept answers too long or across scopes would fail here.
  */
+jest.setTimeout(30_000);
+
 describe('read answers kept per read-model version', () => {
   let app: TestApp;
   let cache: QueryCache;

@@ -22,7 +22,7 @@ import { WritePolicyGuard } from './authorization/write-policy.guard';
 import { PassThroughGqlFilter } from './graphql/pass-through.filter';
 import { InfrastructureModule } from './infrastructure/infrastructure.module';
 import { MetricsController } from './metrics/metrics.controller';
-import { ReadSideModule } from './read-side/read-side.module';
+import { ReadSideModule, allProjections } from './read-side/read-side.module';
 import { contextModules } from './contexts';
 
 @Module({})
@@ -37,7 +37,7 @@ export class AppModule {
         InfrastructureModule.forRoot(config, store),
         ReadSideModule.forRoot(config, store, readStore),
         // Read answers kept per read-model version (libs/reporting/src/common/query-cache.ts).
-        ...(config.queryCacheKib > 0 ? [QueryCacheModule.forRoot(readStore, { maxBytes: config.queryCacheKib * 1024 })] : []),
+        ...(config.queryCacheKib > 0 ? [QueryCacheModule.forRoot(readStore, allProjections().map((p) => p.name), { maxBytes: config.queryCacheKib * 1024 })] : []),
         GraphQLModule.forRoot<MercuriusDriverConfig>({
           driver: MercuriusDriver,
           autoSchemaFile: true,

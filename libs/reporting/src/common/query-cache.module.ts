@@ -5,10 +5,10 @@ import { QUERY_CACHE, QueryCache, projectionStateVersion, type QueryCacheOptions
 @Global()
 @Module({})
 export class QueryCacheModule {
-  static forRoot(readStore: VersionedReadStore, options: QueryCacheOptions = {}): DynamicModule {
+  static forRoot(readStore: VersionedReadStore, projectionNames: readonly string[], options: QueryCacheOptions = {}): DynamicModule {
     return {
       module: QueryCacheModule,
-      providers: [{ provide: QUERY_CACHE, useValue: new QueryCache(projectionStateVersion(readStore), options) }],
+      providers: [{ provide: QUERY_CACHE, useValue: new QueryCache(projectionStateVersion(readStore, projectionNames), options) }],
       exports: [QUERY_CACHE],
     };
   }

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { ReadScope } from '@kam/graphql';
-import type { ReadDb } from '@kam/read-store';
+import type { ReadDb, SqlDialect } from '@kam/read-store';
 
 /**
  * Caching of read answers per read-model state ("caching per checkpoint", issue #7).
@@ -199,26 +199,28 @@ function deepFreeze(value: unknown): void {
 /** What the version is read from: the read store (its served generations are known to this process). */
 export interface VersionedReadStore {
   readonly db: ReadDb;
+  readonly dialect: SqlDialect;
   generationOf?(projectionName: string): number;
 }
 
 /**
- * The read-model version from `projection_state` (one small query, ~a dozen rows) and the count of
- * parked events, plus the generations this process currently reads (they follow a swap made
- * elsewhere a little later: an answer computed from the old tables must not outlive that).
+ * The read-model version: `projection_state` (name, served generation, checkpoint and updated_at of
+ * every projection) and the count of parked events, in one row and one string (one small query,
+ * ~30 µs on SQLite; a dozen rows as objects cost twice that), plus the generations this process
+ * currently reads for `projectionNames` (they follow a swap made elsewhere a little later: an
+ * answer computed from the old tables must not outlive that).
  */
-export function projectionStateVersion(store: VersionedReadStore): ReadModelVersionSource {
-  const query = sql<{ name: string; generation: number | string; checkpoint: string | null; updated_at: string; parked: number | string }>`
-    select name, generation, checkpoint, updated_at, (select count(*) from parked_events) as parked
-    from projection_state order by name`;
+export function projectionStateVersion(store: VersionedReadStore, projectionNames: readonly string[] = []): ReadModelVersionSource {
+  const row = "name || ':' || generation || ':' || coalesce(checkpoint, '') || ':' || updated_at";
+  const query =
+    store.dialect === 'postgres'
+      ? sql<{ v: string | null; parked: number | string }>`select (select string_agg(${sql.raw(row)}, '|' order by name) from projection_state) as v, (select count(*) from parked_events) as parked`
+      : sql<{ v: string | null; parked: number | string }>`select (select group_concat(${sql.raw(row)}, '|') from projection_state) as v, (select count(*) from parked_events) as parked`;
   return async () => {
     const { rows } = await query.execute(store.db);
-    let version = '';
-    for (const row of rows) {
-      const served = store.generationOf ? store.generationOf(row.name) : '';
-      version += `${row.name}\u0000${row.generation}\u0000${served}\u0000${row.checkpoint ?? ''}\u0000${row.updated_at}\u0000`;
-    }
-    return `${version}${rows[0]?.parked ?? 0}`;
+    let version = `${rows[0]?.v ?? ''}#${rows[0]?.parked ?? 0}`;
+    if (store.generationOf) for (const name of projectionNames) version += `:${store.generationOf(name)}`;
+    return version;
   };
 }
 
