@@ -5,10 +5,14 @@ import rateLimit from '@fastify/rate-limit';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { LogLevel } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
 import { resolveJwtSecret } from '@kam/auth';
 import { RateLimitedError } from '@kam/kernel';
+import { QUERY_CACHE, type QueryCache } from '@kam/reporting';
 import { AppModule } from './app.module';
 import { registerGraphqlHttpCompliance } from './graphql/http-compliance';
+import { GRAPHQL_CONTEXT, type AuthenticatedContext } from './graphql/context';
+import { registerResponseCache } from './graphql/response-cache';
 import type { AppConfig } from './config/config';
 import { openEventStore } from './infrastructure/infrastructure.module';
 import { openConfiguredReadStore } from './read-side/read-side.module';
@@ -33,6 +37,12 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   });
   app.enableShutdownHooks();
   registerGraphqlHttpCompliance(app.getHttpAdapter().getInstance());
+  if (config.queryCacheKib > 0) {
+    registerResponseCache(app.getHttpAdapter().getInstance(), {
+      cache: app.get<QueryCache>(QUERY_CACHE, { strict: false }),
+      contextOf: app.get<(request: FastifyRequest) => Promise<AuthenticatedContext>>(GRAPHQL_CONTEXT),
+    });
+  }
   await app.register(helmet, {
     // GraphiQL (development only) loads its assets inline; production keeps helmet's default CSP.
     contentSecurityPolicy: config.production ? undefined : false,

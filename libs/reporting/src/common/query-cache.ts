@@ -39,6 +39,9 @@ interface Entry {
   version: string;
   value: Promise<unknown>;
   bytes: number;
+  /** Set once the computation has finished (kept answers only). */
+  settled?: boolean;
+  result?: unknown;
 }
 
 export interface CacheStats {
@@ -90,23 +93,10 @@ export class QueryCache {
     compute: () => Promise<T>,
     options: { dependsOnNow?: boolean } = {},
   ): Promise<T> {
-    const version = await this.version();
-    if (version !== this.latest) {
-      // Everything kept belongs to another version: no request at this one can use it.
-      this.latest = version;
-      this.clear();
-    }
-    let key = `${operation}\u0000${normalize(args)}\u0000${scopeKey(scope)}`;
-    if (options.dependsOnNow) key += `\u0000t${Math.floor(this.clock() / this.nowStepMs)}`;
-    const found = this.entries.get(key);
-    if (found !== undefined && found.version === version) {
-      this.hits += 1;
-      // Most recently used last.
-      this.entries.delete(key);
-      this.entries.set(key, found);
-      return found.value as Promise<T>;
-    }
-    this.misses += 1;
+    const version = await this.observeVersion();
+    const key = this.keyOf(operation, normalize(args), scope, options.dependsOnNow ?? false);
+    const found = this.find(key, version);
+    if (found !== undefined) return found.value as Promise<T>;
     const value = compute();
     // Kept only under the version this request observed and only while it is the latest one.
     if (version !== this.latest) return value;
@@ -121,6 +111,8 @@ export class QueryCache {
           this.remove(key);
           return;
         }
+        entry.settled = true;
+        entry.result = result;
         entry.bytes = bytes;
         this.bytes += bytes;
         this.evict();
@@ -130,6 +122,53 @@ export class QueryCache {
       },
     );
     return value;
+  }
+
+  /** Reads the read-model version (after any atLeastPosition wait); a new one drops every kept answer. */
+  async observeVersion(): Promise<string> {
+    const version = await this.version();
+    if (version !== this.latest) {
+      // Everything kept belongs to another version: no request at this one can use it.
+      this.latest = version;
+      this.clear();
+    }
+    return version;
+  }
+
+  /** The key of a question: operation, normalized arguments, scope, and the clock's step when the answer depends on it. */
+  keyOf(operation: string, normalizedArgs: string, scope: ReadScope, dependsOnNow: boolean): string {
+    const key = `${operation}\u0000${normalizedArgs}\u0000${scopeKey(scope)}`;
+    return dependsOnNow ? `${key}\u0000t${Math.floor(this.clock() / this.nowStepMs)}` : key;
+  }
+
+  /** A finished answer (not a computation in flight) kept under `key` at `version`, or undefined. */
+  peek(key: string, version: string): unknown {
+    const found = this.find(key, version);
+    return found?.settled ? found.result : undefined;
+  }
+
+  /** Keeps a finished answer (e.g. a serialized response) computed at `version`, if that is still the latest. */
+  keep(key: string, version: string, result: unknown): void {
+    if (version !== this.latest) return;
+    const bytes = estimateBytes(result);
+    if (bytes > this.maxBytes / 4) return;
+    if (typeof result === 'object') deepFreeze(result);
+    this.put(key, { version, value: Promise.resolve(result), bytes, settled: true, result });
+    this.bytes += bytes;
+    this.evict();
+  }
+
+  private find(key: string, version: string): Entry | undefined {
+    const found = this.entries.get(key);
+    if (found === undefined || found.version !== version) {
+      this.misses += 1;
+      return undefined;
+    }
+    this.hits += 1;
+    // Most recently used last.
+    this.entries.delete(key);
+    this.entries.set(key, found);
+    return found;
   }
 
   clear(): void {
