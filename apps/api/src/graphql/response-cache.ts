@@ -106,7 +106,7 @@ export function registerResponseCache(
     const context = await options.contextOf(request);
     if (context.authError || !context.actor || !context.scope) return;
     const version = await cache.observeVersion();
-    const question = normalize([body.query, operationName ?? null, body.variables ?? null, context.actor.role, context.actor.sub, wantsGraphqlResponse(request)]);
+    const question = `${body.query}\u0000${operationName ?? ''}\u0000${normalize(body.variables ?? null)}\u0000${normalize([context.actor.role, context.actor.sub, wantsGraphqlResponse(request)])}`;
     const key = cache.keyOf('response', question, context.scope, true);
     const kept = cache.peek(key, version);
     if (typeof kept === 'string') {

@@ -121,6 +121,22 @@ describe('QueryCache', () => {
     await expect(h.cache.get('huge', [], ALL, h.compute('again'))).resolves.toBe('again');
   });
 
+  it('shares one version read among requests that came before it ran, never one that started earlier', async () => {
+    const reads: Array<(v: string) => void> = [];
+    const cache = new QueryCache(() => new Promise<string>((resolve) => reads.push(resolve)));
+    const a = cache.observeVersion();
+    const b = cache.observeVersion();
+    await new Promise((r) => setImmediate(r));
+    expect(reads).toHaveLength(1);
+    // The read is under way: a request arriving now must not take its (possibly older) result.
+    const c = cache.observeVersion();
+    await new Promise((r) => setImmediate(r));
+    expect(reads).toHaveLength(2);
+    reads[0]!('v1');
+    reads[1]!('v2');
+    await expect(Promise.all([a, b, c])).resolves.toEqual(['v1', 'v1', 'v2']);
+  });
+
   it('bounds the number of answers', async () => {
     const h = harness({ maxEntries: 3 });
     for (let i = 0; i < 5; i++) await h.cache.get('q', [i], ALL, h.compute(i));

@@ -54,6 +54,7 @@ export interface CacheStats {
 export class QueryCache {
   private readonly entries = new Map<string, Entry>();
   private latest: string | undefined;
+  private nextRead: Promise<string> | undefined;
   private bytes = 0;
   private hits = 0;
   private misses = 0;
@@ -126,13 +127,32 @@ export class QueryCache {
 
   /** Reads the read-model version (after any atLeastPosition wait); a new one drops every kept answer. */
   async observeVersion(): Promise<string> {
-    const version = await this.version();
+    const version = await this.readVersion();
     if (version !== this.latest) {
       // Everything kept belongs to another version: no request at this one can use it.
       this.latest = version;
       this.clear();
     }
     return version;
+  }
+
+  /**
+   * One read of the version serves every request that asked for it before the read ran: the read
+   * is started at the next setImmediate (after the requests of this I/O round), so the state it
+   * sees is never older than any of those requests (none gets an answer from before it arrived).
+   */
+  private readVersion(): Promise<string> {
+    let next = this.nextRead;
+    if (next === undefined) {
+      next = new Promise<string>((resolve, reject) => {
+        setImmediate(() => {
+          this.nextRead = undefined;
+          this.version().then(resolve, reject);
+        });
+      });
+      this.nextRead = next;
+    }
+    return next;
   }
 
   /** The key of a question: operation, normalized arguments, scope, and the clock's step when the answer depends on it. */
