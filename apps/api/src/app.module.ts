@@ -87,7 +87,7 @@ export class AppModule {
               async (_schema, document, _context, variables) => {
                 assertWithinLimits(document, (variables ?? {}) as Record<string, unknown>, DEFAULT_QUERY_LIMITS);
               },
-              // Variables coerced by graphql-js even when the query then runs compiled (jit below).
+              // Variables coerced by graphql-js even when the query then runs compiled (`jit: 1` above).
               async (schema, document, context, variables) => {
                 coerceVariablesLikeGraphqlJs(schema, document, context, variables as Record<string, unknown> | undefined);
               },
