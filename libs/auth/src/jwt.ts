@@ -1,3 +1,4 @@
+import { webcrypto } from 'node:crypto';
 import { SignJWT, errors as joseErrors, jwtVerify } from 'jose';
 import { ROLES, UnauthenticatedError, type Role } from '@kam/kernel';
 
@@ -8,8 +9,55 @@ export interface TokenClaims {
 
 const ALGORITHM = 'HS256';
 
-function key(secret: string): Uint8Array {
-  return new TextEncoder().encode(secret);
+/** Imported HMAC keys, per secret (there is one in practice; the bound keeps a test run with many small). */
+const keys = new Map<string, Promise<webcrypto.CryptoKey>>();
+const MAX_KEYS = 16;
+
+/**
+ * The HMAC key of a secret, imported once: jose imports a raw secret through WebCrypto on every
+ * call otherwise (~5 % of the API's CPU under load, docs/benchmarks.md).
+ */
+function key(secret: string): Promise<webcrypto.CryptoKey> {
+  let imported = keys.get(secret);
+  if (imported === undefined) {
+    if (keys.size >= MAX_KEYS) keys.clear();
+    imported = webcrypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [
+      'sign',
+      'verify',
+    ]);
+    // A failed import is not kept: the next call tries again.
+    imported.catch(() => keys.delete(secret));
+    keys.set(secret, imported);
+  }
+  return imported;
+}
+
+const CLOCK_TOLERANCE_S = 30;
+
+interface Verified {
+  claims: TokenClaims;
+  nbf: number | undefined;
+  exp: number | undefined;
+}
+
+/**
+ * Tokens whose signature and claims were verified, per secret: a client sends the same token on
+ * every request, and checking an HMAC through WebCrypto was ~10 % of the API's CPU under load.
+ * Only the time claims can change their verdict; they are checked again on every use, exactly as
+ * jose checks them, and a token that fails them is verified from scratch (the error is jose's).
+ */
+const verifiedTokens = new Map<string, Map<string, Verified>>();
+const MAX_VERIFIED_TOKENS = 1000;
+
+function numericDate(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}
+
+function stillValid(entry: Verified): boolean {
+  const now = Math.floor(Date.now() / 1000);
+  if (entry.nbf !== undefined && entry.nbf > now + CLOCK_TOLERANCE_S) return false;
+  if (entry.exp !== undefined && entry.exp <= now - CLOCK_TOLERANCE_S) return false;
+  return true;
 }
 
 /**
@@ -17,9 +65,24 @@ function key(secret: string): Uint8Array {
  * `sub` and `role` claims. Any failure is UNAUTHENTICATED with a reason that never echoes the token.
  */
 export async function verifyToken(token: string, secret: string): Promise<TokenClaims> {
+  let known = verifiedTokens.get(secret);
+  const cached = known?.get(token);
+  if (cached !== undefined && stillValid(cached)) return { ...cached.claims };
+  const verified = await verifyFully(token, secret);
+  if (!known) {
+    if (verifiedTokens.size >= MAX_KEYS) verifiedTokens.clear();
+    known = new Map();
+    verifiedTokens.set(secret, known);
+  }
+  if (known.size >= MAX_VERIFIED_TOKENS) known.clear();
+  known.set(token, verified);
+  return { ...verified.claims };
+}
+
+async function verifyFully(token: string, secret: string): Promise<Verified> {
   let payload;
   try {
-    ({ payload } = await jwtVerify(token, key(secret), { algorithms: [ALGORITHM], clockTolerance: 30 }));
+    ({ payload } = await jwtVerify(token, await key(secret), { algorithms: [ALGORITHM], clockTolerance: CLOCK_TOLERANCE_S }));
   } catch (error) {
     if (error instanceof joseErrors.JWTExpired) throw new UnauthenticatedError('Token expired');
     if (error instanceof joseErrors.JWTClaimValidationFailed) throw new UnauthenticatedError(`Token not valid: ${error.claim}`);
@@ -30,7 +93,7 @@ export async function verifyToken(token: string, secret: string): Promise<TokenC
   if (typeof role !== 'string' || !(ROLES as readonly string[]).includes(role)) {
     throw new UnauthenticatedError('Token has no valid role');
   }
-  return { sub, role: role as Role };
+  return { claims: { sub, role: role as Role }, nbf: numericDate(payload.nbf), exp: numericDate(payload.exp) };
 }
 
 /** Parses `Authorization: Bearer <token>`; undefined when the header is absent. */
@@ -60,5 +123,5 @@ export async function mintToken(claims: TokenClaims, secret: string, ttlSeconds 
     .setIssuedAt(now)
     .setNotBefore(now - 1)
     .setExpirationTime(now + ttlSeconds)
-    .sign(key(secret));
+    .sign(await key(secret));
 }

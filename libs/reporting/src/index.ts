@@ -27,3 +27,5 @@ export { CompetitorQueries } from './competitors/competitors.queries';
 export { TrainingReportQueries } from './training-reports/training-reports.queries';
 export { Kpis, RepPerformance, TeamPerformance } from './kpis/kpis.model';
 export { PeriodInput } from './kpis/common/period.input';
+export { QueryCache, QUERY_CACHE, normalize, projectionStateVersion, type QueryCacheOptions, type ReadModelVersionSource } from './common/query-cache';
+export { QueryCacheModule } from './common/query-cache.module';

@@ -18,6 +18,8 @@ export interface AppConfig {
   logLevel: string;
   /** Requests per minute per token (0 turns the limit off, e.g. for benchmarks). */
   rateLimitPerMinute: number;
+  /** Memory for answers kept per read-model version, KiB (0 turns the query cache off). */
+  queryCacheKib: number;
 }
 
 export class ConfigError extends Error {
@@ -109,5 +111,6 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     runProjections: parseFlag(env, 'KAM_RUN_PROJECTIONS', true),
     logLevel: env.LOG_LEVEL || 'info',
     rateLimitPerMinute: parseCount(env, 'KAM_RATE_LIMIT_PER_MINUTE', 6000),
+    queryCacheKib: parseCount(env, 'KAM_QUERY_CACHE_KIB', 4096),
   };
 }

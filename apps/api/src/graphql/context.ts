@@ -60,6 +60,25 @@ export async function buildContext(
   }
 }
 
+/** Dependency-injection token of the request → context function (memoized per request). */
+export const GRAPHQL_CONTEXT = 'kam:GraphqlContext';
+
+/**
+ * buildContext, once per request: the response cache (response-cache.ts) needs the caller's scope
+ * before Mercurius asks for the context of the same request.
+ */
+export function memoizedContext(secret: string, scopes: ScopeResolver): (request: FastifyRequest) => Promise<AuthenticatedContext> {
+  const contexts = new WeakMap<FastifyRequest, Promise<AuthenticatedContext>>();
+  return (request) => {
+    let context = contexts.get(request);
+    if (context === undefined) {
+      context = buildContext(request, secret, scopes);
+      contexts.set(request, context);
+    }
+    return context;
+  };
+}
+
 /** The context of a graphql-ws connection, from the token in its connection_init payload; undefined refuses it. */
 export async function connectionContext(
   payload: unknown,

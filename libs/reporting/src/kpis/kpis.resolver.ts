@@ -1,6 +1,7 @@
-import { Inject } from '@nestjs/common';
+import { Inject, Optional } from '@nestjs/common';
 import { Args, Context, ID, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import { CurrentScope, LeaderboardMetricEnum, type ReadScope } from '@kam/graphql';
+import { QUERY_CACHE, cachedRead, periodDependsOnNow, type QueryCache } from '../common/query-cache';
 import { RepModel } from '../entities/reps/rep.model';
 import { READ_FRESHNESS, type ReadFreshness } from '../feed/read-freshness';
 import { AtLeastPosition } from './common/args';
@@ -15,7 +16,12 @@ export class KpiResolver {
     private readonly queries: KpiQueries,
     private readonly links: EntityLinks,
     @Inject(READ_FRESHNESS) private readonly freshness: ReadFreshness,
+    @Optional() @Inject(QUERY_CACHE) private readonly cache?: QueryCache,
   ) {}
+
+  private dependsOnNow(period: PeriodInput): boolean {
+    return periodDependsOnNow(period, this.cache?.now() ?? Date.now());
+  }
 
   @Query(() => TeamPerformance, { description: "A team's KPIs over a period and those of its members during it." })
   async teamPerformance(
@@ -25,7 +31,9 @@ export class KpiResolver {
     @CurrentScope() scope: ReadScope,
   ): Promise<TeamPerformance> {
     await this.freshness.waitFor(atLeastPosition);
-    return this.queries.teamPerformance(scope, teamId, period);
+    return cachedRead(this.cache, 'teamPerformance', [teamId, period], scope, () => this.queries.teamPerformance(scope, teamId, period), {
+      dependsOnNow: this.dependsOnNow(period),
+    });
   }
 
   @Query(() => RepPerformance, { description: "A rep's KPIs over a period, whatever team they were in." })
@@ -36,7 +44,9 @@ export class KpiResolver {
     @CurrentScope() scope: ReadScope,
   ): Promise<RepPerformance> {
     await this.freshness.waitFor(atLeastPosition);
-    return this.queries.repPerformance(scope, repId, period);
+    return cachedRead(this.cache, 'repPerformance', [repId, period], scope, () => this.queries.repPerformance(scope, repId, period), {
+      dependsOnNow: this.dependsOnNow(period),
+    });
   }
 
   @Query(() => [RepPerformance], { description: 'Members of the team during the period, best first by the metric (nulls last, ties by repId).' })
@@ -48,7 +58,9 @@ export class KpiResolver {
     @CurrentScope() scope: ReadScope,
   ): Promise<RepPerformance[]> {
     await this.freshness.waitFor(atLeastPosition);
-    return this.queries.leaderboard(scope, teamId, period, metric);
+    return cachedRead(this.cache, 'leaderboard', [teamId, period, metric], scope, () => this.queries.leaderboard(scope, teamId, period, metric), {
+      dependsOnNow: this.dependsOnNow(period),
+    });
   }
 
   @ResolveField('rep', () => RepModel, { nullable: true })

@@ -1,6 +1,7 @@
-import { Inject } from '@nestjs/common';
+import { Inject, Optional } from '@nestjs/common';
 import { Args, Context, ID, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import { CurrentScope, DateTimeScalar, type ConnectionShape, type ReadScope } from '@kam/graphql';
+import { QUERY_CACHE, cachedRead, type QueryCache } from '../../common/query-cache';
 import { READ_FRESHNESS, type ReadFreshness } from '../../feed/read-freshness';
 import { AccountModel } from '../accounts/account.model';
 import { After, AtLeastPosition, First } from '../common/args';
@@ -15,6 +16,7 @@ export class DealsResolver {
     private readonly dealsQuery: DealsQuery,
     private readonly loaders: EntityLoaderRegistry,
     @Inject(READ_FRESHNESS) private readonly freshness: ReadFreshness,
+    @Optional() @Inject(QUERY_CACHE) private readonly cache?: QueryCache,
   ) {}
 
   @Query(() => DealModel, {
@@ -40,8 +42,10 @@ export class DealsResolver {
     @CurrentScope() scope: ReadScope,
   ): Promise<ConnectionShape<DealModel>> {
     await this.freshness.waitFor(atLeastPosition);
-    const page = await this.dealsQuery.list(filter, { first, after }, scope);
-    return { ...page, edges: page.edges.map((e) => ({ cursor: e.cursor, node: toDealModel(e.node) })) };
+    return cachedRead(this.cache, 'deals', [filter, first, after], scope, async () => {
+      const page = await this.dealsQuery.list(filter, { first, after }, scope);
+      return { ...page, edges: page.edges.map((e) => ({ cursor: e.cursor, node: toDealModel(e.node) })) };
+    });
   }
 
   @ResolveField('account', () => AccountModel, {
