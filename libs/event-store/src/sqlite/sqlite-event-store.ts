@@ -18,8 +18,8 @@ import {
   DuplicateEventId,
   EventStoreUnavailable,
   EventTooLarge,
-  StreamNotFound,
   WrongExpectedRevision,
+  streamNotFound,
 } from '../errors';
 import type { UpcasterRegistry } from '../upcasters';
 import {
@@ -191,13 +191,18 @@ export class SqliteEventStore implements EventStore, SqliteSubscriptionSource {
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
     this.assertOpen();
     const limit = limitOf(options.maxCount);
+    const backwards = options.direction === 'backwards';
+    const from = options.fromRevision ?? (backwards ? AFTER_LAST_SEQ : 0);
     const rows = (
-      options.direction === 'backwards'
-        ? this.streamBackwardStmt.all(streamId, options.fromRevision ?? AFTER_LAST_SEQ, limit)
-        : this.streamForwardStmt.all(streamId, options.fromRevision ?? 0, limit)
+      backwards
+        ? this.streamBackwardStmt.all(streamId, from, limit)
+        : this.streamForwardStmt.all(streamId, from, limit)
     ) as SqliteEventRow[];
-    if (rows.length === 0 && this.streamExistsStmt.get(streamId) === undefined)
-      throw new StreamNotFound(streamId);
+    if (rows.length === 0) {
+      // Every stream has revision 0: an empty read that would have reached it proves there is no stream.
+      const reachesRevisionZero = limit !== 0 && (backwards ? from >= 0 : from <= 0);
+      if (reachesRevisionZero || this.streamExistsStmt.get(streamId) === undefined) throw streamNotFound(streamId);
+    }
     return rows.map((row) => this.toRecorded(row));
   }
 
