@@ -41,6 +41,7 @@ export class SqliteSubscription implements Subscription {
   private dispatching = false;
   private wakeUp: (() => void) | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private notified: NodeJS.Immediate | undefined;
   private readonly done: Promise<void>;
 
   constructor(
@@ -60,10 +61,18 @@ export class SqliteSubscription implements Subscription {
     return this.last;
   }
 
-  /** Called by the store after every in-process append. */
+  /**
+   * Called by the store after every in-process append. The loop wakes on the next turn of the
+   * event loop, not at once, so that the appends of one turn (many requests under load) are read
+   * with one page instead of one read per append.
+   */
   notify(): void {
     this.pending = true;
-    this.wake();
+    if (this.wakeUp === undefined || this.notified !== undefined) return;
+    this.notified = setImmediate(() => {
+      this.notified = undefined;
+      this.wake();
+    });
   }
 
   /**
@@ -79,6 +88,10 @@ export class SqliteSubscription implements Subscription {
   }
 
   private wake(): void {
+    if (this.notified !== undefined) {
+      clearImmediate(this.notified);
+      this.notified = undefined;
+    }
     if (this.timer !== undefined) {
       clearTimeout(this.timer);
       this.timer = undefined;
