@@ -176,9 +176,14 @@ export class CommandExecutor {
     }
     if (events === null) {
       // No stream (yet): nothing worth keeping; a new aggregate is read again after its first append.
-      return base && base.revision < 0
-        ? base
-        : { decider: decider as Folded<State>['decider'], state: decider.initialState(), revision: -1, lastPosition: undefined, lastOccurredAt: undefined, commands: new Map() };
+      return {
+        decider: decider as Folded<State>['decider'],
+        state: decider.initialState(),
+        revision: -1,
+        lastPosition: undefined,
+        lastOccurredAt: undefined,
+        commands: new Map(),
+      };
     }
     if (base && events.length === 0) {
       this.touch(streamId, base);
