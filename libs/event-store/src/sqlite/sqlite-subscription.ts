@@ -41,7 +41,6 @@ export class SqliteSubscription implements Subscription {
   private dispatching = false;
   private wakeUp: (() => void) | undefined;
   private timer: NodeJS.Timeout | undefined;
-  private notified: NodeJS.Immediate | undefined;
   private readonly done: Promise<void>;
 
   constructor(
@@ -61,18 +60,10 @@ export class SqliteSubscription implements Subscription {
     return this.last;
   }
 
-  /**
-   * Called by the store after every in-process append. The loop wakes on the next turn of the
-   * event loop, not at once, so that the appends of one turn (many requests under load) are read
-   * with one page instead of one read per append.
-   */
+  /** Called by the store after every in-process append. */
   notify(): void {
     this.pending = true;
-    if (this.wakeUp === undefined || this.notified !== undefined) return;
-    this.notified = setImmediate(() => {
-      this.notified = undefined;
-      this.wake();
-    });
+    this.wake();
   }
 
   /**
@@ -88,10 +79,6 @@ export class SqliteSubscription implements Subscription {
   }
 
   private wake(): void {
-    if (this.notified !== undefined) {
-      clearImmediate(this.notified);
-      this.notified = undefined;
-    }
     if (this.timer !== undefined) {
       clearTimeout(this.timer);
       this.timer = undefined;
