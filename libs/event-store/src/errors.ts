@@ -18,6 +18,20 @@ export class StreamNotFound extends Error {
   }
 }
 
+/**
+ * A StreamNotFound without a stack trace, for adapters: every read of a new aggregate's stream
+ * ends in one, and capturing the stack cost more than the read itself.
+ */
+export function streamNotFound(streamId: string): StreamNotFound {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return new StreamNotFound(streamId);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
 export class EventTooLarge extends Error {
   constructor(
     readonly streamId: string,

@@ -40,6 +40,12 @@ export interface ProjectionEngineOptions {
   /** While catching up, a partial batch is written at the latest after this delay (default 50 ms). Live events are written as soon as the subscription goes idle. */
   maxBatchDelayMs?: number;
   /**
+   * Live, a feed starts a round of writes at most this often (default 10 ms): a lone write is
+   * projected at once, while under a steady stream of writes the events of this many
+   * milliseconds share one transaction (one commit and one checkpoint per projection).
+   */
+  minLiveFlushIntervalMs?: number;
+  /**
    * Write the batches of all projections of a feed in one transaction (each still behind its own
    * compare-and-set), falling back to one transaction per projection when that one fails.
    * Default: on SQLite (one connection serializes the projections' transactions anyway, and a
@@ -82,6 +88,7 @@ interface Waiter {
 type RunnerState = 'standby' | 'starting' | 'rebuilding' | 'running' | 'error' | 'stopped' | 'outdated';
 
 const MAX_RETRY_DELAY_MS = 30_000;
+const DEFAULT_MIN_LIVE_FLUSH_INTERVAL_MS = 10;
 
 /**
  * Runs projections. The log is read by shared *feeds*: one subscription hands every event to all
@@ -592,6 +599,8 @@ class Feed {
   private queued: Promise<void> | undefined;
   private immediate: NodeJS.Immediate | undefined;
   private delayTimer: NodeJS.Timeout | undefined;
+  /** When the last round of writes started (performance.now()). */
+  private lastRoundAt = -Infinity;
 
   constructor(
     private readonly engine: ProjectionEngine,
@@ -704,9 +713,21 @@ class Feed {
     await this.close(false);
   }
 
-  /** Live: write as soon as the subscription has nothing more to hand over in this turn. */
+  /**
+   * Live: write as soon as the subscription has nothing more to hand over in this turn, but
+   * start rounds no closer than minLiveFlushIntervalMs apart (under load, batches grow instead of
+   * commits multiplying).
+   */
   private scheduleImmediateFlush(): void {
-    if (this.immediate) return;
+    if (this.immediate || this.delayTimer) return;
+    const wait = this.lastRoundAt + (this.options.minLiveFlushIntervalMs ?? DEFAULT_MIN_LIVE_FLUSH_INTERVAL_MS) - performance.now();
+    if (wait >= 1) {
+      this.delayTimer = setTimeout(() => {
+        this.delayTimer = undefined;
+        void this.requestFlush();
+      }, wait);
+      return;
+    }
     this.immediate = setImmediate(() => {
       this.immediate = undefined;
       void this.requestFlush();
@@ -743,6 +764,7 @@ class Feed {
 
   private async flushRound(): Promise<void> {
     this.seen = 0;
+    this.lastRoundAt = performance.now();
     const parts: BatchPart[] = [];
     for (const member of this.members) {
       const part = member.takeBatch();

@@ -12,7 +12,7 @@ export type RepFact = { active: boolean; channel: SalesChannel } | null;
  * the log has it now, not as a possibly lagging read model.
  */
 export async function loadRepFact(executor: CommandExecutor, repId: string): Promise<RepFact> {
-  const { state } = await executor.with(repDecider).load(streamIdOf('rep', repId));
+  const { state } = await executor.with(repDecider).loadState(streamIdOf('rep', repId));
   return state.exists ? { active: state.active, channel: state.channel } : null;
 }
 
@@ -20,6 +20,6 @@ export async function loadAccountFact(
   executor: CommandExecutor,
   accountId: string,
 ): Promise<{ exists: true } | null> {
-  const { state } = await executor.with(accountDecider).load(streamIdOf('account', accountId));
+  const { state } = await executor.with(accountDecider).loadState(streamIdOf('account', accountId));
   return state.exists ? { exists: true } : null;
 }

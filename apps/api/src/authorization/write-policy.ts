@@ -14,27 +14,27 @@ export class WriteFacts {
   constructor(private readonly executor: CommandExecutor) {}
 
   async teamOfRep(repId: string): Promise<string | undefined> {
-    const { state } = await this.executor.with(repDecider).load(streamIdOf('rep', repId));
+    const { state } = await this.executor.with(repDecider).loadState(streamIdOf('rep', repId));
     return state.exists ? state.teamId : undefined;
   }
 
   async supervisorOfTeam(teamId: string): Promise<string | undefined> {
-    const { state } = await this.executor.with(teamDecider).load(streamIdOf('team', teamId));
+    const { state } = await this.executor.with(teamDecider).loadState(streamIdOf('team', teamId));
     return state.exists ? state.supervisorId : undefined;
   }
 
   async ownerOfAccount(accountId: string): Promise<string | undefined> {
-    const { state } = await this.executor.with(accountDecider).load(streamIdOf('account', accountId));
+    const { state } = await this.executor.with(accountDecider).loadState(streamIdOf('account', accountId));
     return state.exists ? state.ownerRepId : undefined;
   }
 
   async repOfDeal(dealId: string): Promise<string | undefined> {
-    const { state } = await this.executor.with(dealDecider).load(streamIdOf('deal', dealId));
+    const { state } = await this.executor.with(dealDecider).loadState(streamIdOf('deal', dealId));
     return state.exists ? state.repId : undefined;
   }
 
   async trainerOfSession(sessionId: string): Promise<string | undefined> {
-    const { state } = await this.executor.with(trainingDecider).load(streamIdOf('training', sessionId));
+    const { state } = await this.executor.with(trainingDecider).loadState(streamIdOf('training', sessionId));
     return state.exists ? state.trainerId : undefined;
   }
 }

@@ -52,11 +52,51 @@ export interface ExecuteOptions<Command> {
 
 export interface BoundExecutor<Command, State> {
   execute(options: ExecuteOptions<Command>): Promise<CommandResult>;
+  /** The folded state with every event of the stream (uncached: for handlers that need the events). */
   load(streamId: string): Promise<LoadedAggregate<State>>;
+  /** The folded state and revision as the log has them now (cached: only the stream's tail is read). */
+  loadState(streamId: string): Promise<AggregateState<State>>;
+}
+
+export interface AggregateState<State> {
+  state: State;
+  /** Revision of the stream's last event, or -1 when the stream does not exist. */
+  revision: number;
+}
+
+export interface CommandExecutorOptions {
+  clock?: () => Date;
+  /**
+   * How many streams' folded states are kept (least recently used first out); 0 turns the cache
+   * off. Default 5000.
+   */
+  cacheSize?: number;
 }
 
 /** Bounded retries when another writer got in between read and append and the client gave no revision. */
 const MAX_ATTEMPTS = 5;
+
+export const DEFAULT_AGGREGATE_CACHE_SIZE = 5000;
+
+/** Where a command's last event on a stream landed: what a retry of that command answers. */
+interface CommandMark {
+  revision: number;
+  position: string;
+}
+
+/**
+ * A stream folded up to `revision`, with what execute needs besides the state: the command ids
+ * already on the stream (idempotency) and the last event's position and business time. Never
+ * mutated once built: a load that finds a longer stream builds a new one.
+ */
+interface Folded<State> {
+  decider: Decider<unknown, State, DomainEvent>;
+  state: State;
+  revision: number;
+  lastPosition: string | undefined;
+  lastOccurredAt: string | undefined;
+  commands: Map<string, CommandMark>;
+}
 
 /**
  * The thin shell around every decider: load the stream, fold, decide, append with the expected
@@ -65,10 +105,23 @@ const MAX_ATTEMPTS = 5;
  * command id, so even a retried append is dropped by the store.
  */
 export class CommandExecutor {
+  private readonly clock: () => Date;
+  private readonly cacheSize: number;
+  /**
+   * Folded streams, least recently used first. Safe with other writers (another process, another
+   * instance): every load still reads the stream's tail after the cached revision, and an append
+   * still carries the expected revision, so a stale entry only costs a longer tail read.
+   */
+  private readonly cache = new Map<string, Folded<unknown>>();
+
   constructor(
     private readonly store: EventStore,
-    private readonly clock: () => Date = () => new Date(),
-  ) {}
+    options: CommandExecutorOptions | (() => Date) = {},
+  ) {
+    const opts = typeof options === 'function' ? { clock: options } : options;
+    this.clock = opts.clock ?? (() => new Date());
+    this.cacheSize = opts.cacheSize ?? DEFAULT_AGGREGATE_CACHE_SIZE;
+  }
 
   /** The id of a new aggregate: the client's, else derived from the command id so retries agree. */
   static newAggregateId(clientId: string | undefined | null, commandId: string | undefined): string {
@@ -96,6 +149,96 @@ export class CommandExecutor {
     return { state, revision: events.length ? events[events.length - 1]!.revision : -1, events };
   }
 
+  /** The folded state and revision of a stream as the log has it now; reads only the tail after a cached fold. */
+  async loadState<State, Event extends DomainEvent>(
+    streamId: string,
+    decider: Decider<unknown, State, Event>,
+  ): Promise<AggregateState<State>> {
+    const folded = await this.fold(streamId, decider);
+    return { state: folded.state, revision: folded.revision };
+  }
+
+  /**
+   * The stream folded up to its last event: from the cache plus the events after the cached
+   * revision, or from the start of the stream.
+   */
+  private async fold<State, Event extends DomainEvent>(
+    streamId: string,
+    decider: Decider<unknown, State, Event>,
+  ): Promise<Folded<State>> {
+    const cached = this.cache.get(streamId) as Folded<State> | undefined;
+    const base = cached && cached.decider === (decider as unknown) ? cached : undefined;
+    let events: RecordedEvent[] | null;
+    try {
+      events = await this.readTail(streamId, base ? base.revision + 1 : 0);
+    } catch (error) {
+      throw translate(error);
+    }
+    if (events === null) {
+      // No stream (yet): nothing worth keeping; a new aggregate is read again after its first append.
+      return {
+        decider: decider as Folded<State>['decider'],
+        state: decider.initialState(),
+        revision: -1,
+        lastPosition: undefined,
+        lastOccurredAt: undefined,
+        commands: new Map(),
+      };
+    }
+    if (base && events.length === 0) {
+      this.touch(streamId, base);
+      return base;
+    }
+    let state = base ? base.state : decider.initialState();
+    const commands = base ? new Map(base.commands) : new Map<string, CommandMark>();
+    let last: RecordedEvent | undefined;
+    for (const event of events) {
+      state = decider.evolve(state, { type: event.type, data: event.data } as Event);
+      const commandId = event.metadata.commandId;
+      if (commandId !== undefined) commands.set(commandId, { revision: event.revision, position: event.position });
+      last = event;
+    }
+    const folded: Folded<State> = {
+      decider: decider as Folded<State>['decider'],
+      state,
+      revision: last ? last.revision : (base?.revision ?? -1),
+      lastPosition: last ? last.position : base?.lastPosition,
+      lastOccurredAt: last ? last.metadata.occurredAt : base?.lastOccurredAt,
+      commands,
+    };
+    this.remember(streamId, folded);
+    return folded;
+  }
+
+  /** Events of the stream from `fromRevision` on; null when the stream does not exist. */
+  private async readTail(streamId: string, fromRevision: number): Promise<RecordedEvent[] | null> {
+    try {
+      return await this.store.readStream(streamId, fromRevision > 0 ? { fromRevision } : undefined);
+    } catch (error) {
+      if (error instanceof StreamNotFound) return null;
+      throw error;
+    }
+  }
+
+  private touch(streamId: string, folded: Folded<unknown>): void {
+    if (this.cacheSize <= 0) return;
+    this.cache.delete(streamId);
+    this.cache.set(streamId, folded);
+  }
+
+  private remember(streamId: string, folded: Folded<unknown>): void {
+    if (this.cacheSize <= 0) return;
+    const current = this.cache.get(streamId);
+    // Two loads of one stream in flight: the longer fold wins.
+    if (current && current.decider === folded.decider && current.revision > folded.revision) return;
+    this.cache.delete(streamId);
+    this.cache.set(streamId, folded);
+    if (this.cache.size > this.cacheSize) {
+      const oldest = this.cache.keys().next().value;
+      if (oldest !== undefined) this.cache.delete(oldest);
+    }
+  }
+
   /**
    * Binds a decider first, so that a handler's command literal is checked against the decider's
    * concrete command type: `executor.with(teamDecider).execute({...})`.
@@ -104,6 +247,7 @@ export class CommandExecutor {
     return {
       execute: (options) => this.execute(decider, options),
       load: (streamId) => this.load(streamId, decider),
+      loadState: (streamId) => this.loadState(streamId, decider),
     };
   }
 
@@ -114,8 +258,8 @@ export class CommandExecutor {
     const { streamId, aggregateId, envelope } = options;
     const commandId = envelope.commandId ?? newId();
     for (let attempt = 1; ; attempt++) {
-      const loaded = await this.load(streamId, decider);
-      const previous = findCommand(loaded.events, commandId);
+      const loaded = await this.fold(streamId, decider);
+      const previous = loaded.commands.get(commandId);
       if (previous) return { id: aggregateId, revision: previous.revision, position: previous.position };
 
       if (envelope.expectedRevision !== undefined && envelope.expectedRevision !== loaded.revision) {
@@ -123,12 +267,11 @@ export class CommandExecutor {
       }
       const serverNow = this.clock().toISOString();
       const occurredAt = envelope.occurredAt ? new Date(envelope.occurredAt).toISOString() : serverNow;
-      const last = loaded.events[loaded.events.length - 1];
-      assertBusinessTime(occurredAt, serverNow, last?.metadata.occurredAt);
+      assertBusinessTime(occurredAt, serverNow, loaded.lastOccurredAt);
 
       const events = decider.decide(options.command(occurredAt), loaded.state);
       if (events.length === 0) {
-        return { id: aggregateId, revision: loaded.revision, position: last?.position ?? '0' };
+        return { id: aggregateId, revision: loaded.revision, position: loaded.lastPosition ?? '0' };
       }
       const expected: ExpectedRevision = loaded.revision < 0 ? 'no_stream' : loaded.revision;
       try {
@@ -163,14 +306,6 @@ function metadataFor(type: string, commandId: string, envelope: CommandEnvelope,
     occurredAt,
     schemaVersion: isEventType(type) ? EVENT_TYPES[type].schemaVersion : 1,
   };
-}
-
-/** The last event a command wrote to this stream, if it already ran. */
-function findCommand(events: RecordedEvent[], commandId: string): RecordedEvent | undefined {
-  for (let i = events.length - 1; i >= 0; i--) {
-    if (events[i]!.metadata.commandId === commandId) return events[i];
-  }
-  return undefined;
 }
 
 function nullIfNone(revision: number): number | null {

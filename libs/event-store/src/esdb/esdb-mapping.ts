@@ -14,7 +14,7 @@ import {
   type RecordedEvent as EsdbRecordedEvent,
 } from '@eventstore/db-client';
 import type { EventMetadata } from '@kam/kernel';
-import { EventStoreUnavailable, StreamNotFound } from '../errors';
+import { EventStoreUnavailable, streamNotFound } from '../errors';
 import type { EventFilter, ExpectedRevision, RecordedEvent } from '../event-store.port';
 import type { UpcasterRegistry } from '../upcasters';
 
@@ -165,7 +165,7 @@ export function isPermanent(error: unknown): boolean {
 
 /** The client's errors as the port's; anything unknown passes through unchanged. */
 export function toPortError(error: unknown, streamId?: string): unknown {
-  if (error instanceof StreamNotFoundError) return new StreamNotFound(streamId ?? error.streamName);
+  if (error instanceof StreamNotFoundError) return streamNotFound(streamId ?? error.streamName);
   if (isUnavailable(error)) {
     const message = error instanceof Error ? error.message : String(error);
     return new EventStoreUnavailable(`EventStoreDB is unavailable: ${message}`, error);

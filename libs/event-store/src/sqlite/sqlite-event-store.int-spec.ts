@@ -168,6 +168,50 @@ describe('SqliteEventStore (SQLite specifics)', () => {
     await subscription.stop();
   });
 
+  it('commits the appends of one turn together, each failing or succeeding on its own', async () => {
+    const store = await open({ file: newFile() });
+    const stored = event('Stored');
+    await store.append('s-retry', [stored], 'no_stream');
+    const clash = event('Clash');
+    await store.append('s-other', [clash], 'no_stream');
+
+    // Asked for in one turn: one group commit.
+    const results = await Promise.allSettled([
+      store.append('s-1', [event('A')], 'no_stream'),
+      store.append('s-retry', [event('Conflict')], 'no_stream'),
+      store.append('s-retry', [stored], 'no_stream'),
+      store.append('s-2', [event('B1'), clash, event('B3')], 'no_stream'),
+      store.append('s-1', [event('A2')], 0),
+      store.append('s-3', [event('C1'), event('C2')], 'no_stream'),
+    ]);
+    const [first, conflict, retry, duplicate, second, pair] = results;
+    expect(first).toEqual({ status: 'fulfilled', value: { nextExpectedRevision: 0, position: '3' } });
+    expect(conflict).toMatchObject({ status: 'rejected', reason: { name: 'WrongExpectedRevision', actualRevision: 0 } });
+    expect(retry).toEqual({ status: 'fulfilled', value: { nextExpectedRevision: 0, position: '1' } });
+    expect(duplicate).toMatchObject({ status: 'rejected', reason: expect.any(DuplicateEventId) });
+    expect(second).toEqual({ status: 'fulfilled', value: { nextExpectedRevision: 1, position: '4' } });
+    expect(pair).toEqual({ status: 'fulfilled', value: { nextExpectedRevision: 1, position: '6' } });
+    await expect(store.readStream('s-2')).rejects.toThrow(/not found/);
+    expect((await store.readAll()).map((e) => `${e.streamId}@${e.revision}`)).toEqual([
+      's-retry@0',
+      's-other@0',
+      's-1@0',
+      's-1@1',
+      's-3@0',
+      's-3@1',
+    ]);
+  });
+
+  it('writes the appends still queued when it closes', async () => {
+    const file = newFile();
+    const store = await openSqliteEventStore({ file });
+    const pending = store.append('s-late', [event('Late')], 'no_stream');
+    await store.close();
+    await expect(pending).resolves.toEqual({ nextExpectedRevision: 0, position: '1' });
+    const reopened = await open({ file });
+    expect(await reopened.readStream('s-late')).toHaveLength(1);
+  });
+
   it('catches up over several pages in order and signals caught-up once', async () => {
     const store = await open({ file: newFile() });
     const total = SUBSCRIPTION_PAGE_SIZE * 2 + 500;

@@ -18,8 +18,8 @@ import {
   DuplicateEventId,
   EventStoreUnavailable,
   EventTooLarge,
-  StreamNotFound,
   WrongExpectedRevision,
+  streamNotFound,
 } from '../errors';
 import type { UpcasterRegistry } from '../upcasters';
 import {
@@ -79,6 +79,18 @@ interface StoredIdRow {
 
 type Statement = Database.Statement<unknown[], unknown>;
 
+interface QueuedAppend {
+  streamId: string;
+  events: SerializedEvent[];
+  expected: ExpectedRevision;
+  resolve(result: AppendResult): void;
+  reject(error: unknown): void;
+}
+
+type AppendOutcome =
+  | { ok: true; result: AppendResult; /** False for a retry answered from the stored events. */ wrote: boolean }
+  | { ok: false; error: unknown };
+
 /** Opens (and creates or migrates) an SQLite event store. */
 export async function openSqliteEventStore(options: SqliteEventStoreOptions): Promise<SqliteEventStore> {
   return new SqliteEventStore(options);
@@ -106,12 +118,22 @@ export class SqliteEventStore implements EventStore, SqliteSubscriptionSource {
   private readonly streamExistsStmt: Statement;
   private readonly pageStmt: Statement;
   private readonly headStmt: Statement;
+  /** One append as a savepoint inside the group commit's transaction. */
+  private readonly appendSavepoint: (
+    streamId: string,
+    events: SerializedEvent[],
+    expected: ExpectedRevision,
+    recordedAt: number,
+  ) => AppendResult;
+  private readonly batchTx: (batch: QueuedAppend[], recordedAt: number) => AppendOutcome[];
   private readonly appendTx: (
     streamId: string,
     events: SerializedEvent[],
     expected: ExpectedRevision,
     recordedAt: number,
   ) => AppendResult;
+  private appendQueue: QueuedAppend[] = [];
+  private appendScheduled = false;
 
   constructor(options: SqliteEventStoreOptions) {
     this.upcasters = options.upcasters;
@@ -142,6 +164,8 @@ export class SqliteEventStore implements EventStore, SqliteSubscriptionSource {
       `SELECT ${COLUMNS} FROM events WHERE position > ? ORDER BY position ASC LIMIT ?`,
     );
     this.headStmt = db.prepare('SELECT MAX(position) FROM events').pluck();
+    this.appendSavepoint = db.transaction(this.appendInTransaction.bind(this));
+    this.batchTx = db.transaction(this.appendBatch.bind(this)).immediate;
     this.appendTx = db.transaction(this.appendInTransaction.bind(this)).immediate;
   }
 
@@ -169,35 +193,133 @@ export class SqliteEventStore implements EventStore, SqliteSubscriptionSource {
       }
       serialized[i] = { id: event.id, type: event.type, data, metadata };
     }
-    let result: AppendResult;
+    return new Promise<AppendResult>((resolve, reject) => {
+      this.appendQueue.push({ streamId, events: serialized, expected: expectedRevision, resolve, reject });
+      if (!this.appendScheduled) {
+        this.appendScheduled = true;
+        setImmediate(this.commitQueuedAppends);
+      }
+    });
+  }
+
+  /**
+   * Group commit: the appends asked for in one turn of the event loop (many requests under load)
+   * are written in one IMMEDIATE transaction, each behind a savepoint of its own, so one append's
+   * conflict or duplicate id undoes only that append. Each caller hears back once the whole
+   * transaction has committed (nothing is acknowledged that a crash could lose).
+   */
+  private readonly commitQueuedAppends = (): void => {
+    this.appendScheduled = false;
+    const batch = this.appendQueue;
+    if (batch.length === 0) return;
+    this.appendQueue = [];
+    if (this.closed) {
+      const error = new EventStoreUnavailable('The SQLite event store is closed');
+      for (const append of batch) append.reject(error);
+      return;
+    }
+    if (batch.length === 1) {
+      this.commitOne(batch[0]!);
+      return;
+    }
+    let outcomes: AppendOutcome[];
     try {
-      result = this.appendTx(streamId, serialized, expectedRevision, Date.now());
+      outcomes = this.batchTx(batch, Date.now());
     } catch (error) {
-      if (isBusy(error)) {
-        throw new EventStoreUnavailable(
-          `The event store file is locked by another writer (${streamId})`,
-          error,
+      // Nothing of the batch was written.
+      for (const append of batch) {
+        append.reject(
+          isBusy(error)
+            ? new EventStoreUnavailable(`The event store file is locked by another writer (${append.streamId})`, error)
+            : error,
         );
       }
-      if (!isUniqueViolation(error)) throw error;
-      // Only an id can collide: (stream_id, revision) is computed under the write lock.
-      result = this.retryResultOrThrow(streamId, serialized, error);
-      return result;
+      return;
     }
+    let wrote = false;
+    for (let i = 0; i < batch.length; i++) {
+      const outcome = outcomes[i]!;
+      if (outcome.ok) {
+        wrote ||= outcome.wrote;
+        batch[i]!.resolve(outcome.result);
+      } else batch[i]!.reject(outcome.error);
+    }
+    if (wrote) for (const subscription of this.subscriptions) subscription.notify();
+  };
+
+  /** An append alone in its turn: its own IMMEDIATE transaction, no savepoint. */
+  private commitOne(append: QueuedAppend): void {
+    const { streamId, events, expected } = append;
+    let result: AppendResult;
+    try {
+      result = this.appendTx(streamId, events, expected, Date.now());
+    } catch (error) {
+      if (isBusy(error)) {
+        append.reject(new EventStoreUnavailable(`The event store file is locked by another writer (${streamId})`, error));
+      } else if (isUniqueViolation(error)) {
+        // Only an id can collide: (stream_id, revision) is computed under the write lock.
+        try {
+          append.resolve(this.retryResultOrThrow(streamId, events, error));
+        } catch (duplicate) {
+          append.reject(duplicate);
+        }
+      } else append.reject(error);
+      return;
+    }
+    append.resolve(result);
     for (const subscription of this.subscriptions) subscription.notify();
-    return result;
+  }
+
+  /**
+   * Runs inside the IMMEDIATE transaction of a group commit. An append of several events runs
+   * behind a savepoint (a duplicate id among its later events undoes its earlier ones); a
+   * one-event append needs none: its only insert fails alone, and a revision conflict is found
+   * before anything is written.
+   */
+  private appendBatch(batch: QueuedAppend[], recordedAt: number): AppendOutcome[] {
+    const outcomes: AppendOutcome[] = new Array(batch.length);
+    for (let i = 0; i < batch.length; i++) {
+      const { streamId, events, expected } = batch[i]!;
+      try {
+        const result =
+          events.length === 1
+            ? this.appendInTransaction(streamId, events, expected, recordedAt)
+            : this.appendSavepoint(streamId, events, expected, recordedAt);
+        outcomes[i] = { ok: true, wrote: true, result };
+      } catch (error) {
+        if (error instanceof WrongExpectedRevision) {
+          outcomes[i] = { ok: false, error };
+        } else if (isUniqueViolation(error)) {
+          // Only an id can collide: (stream_id, revision) is computed under the write lock.
+          try {
+            outcomes[i] = { ok: true, wrote: false, result: this.retryResultOrThrow(streamId, events, error) };
+          } catch (duplicate) {
+            outcomes[i] = { ok: false, error: duplicate };
+          }
+        } else {
+          // Anything else (I/O, a full disk) may have ended the transaction: the whole batch fails.
+          throw error;
+        }
+      }
+    }
+    return outcomes;
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
     this.assertOpen();
     const limit = limitOf(options.maxCount);
+    const backwards = options.direction === 'backwards';
+    const from = options.fromRevision ?? (backwards ? AFTER_LAST_SEQ : 0);
     const rows = (
-      options.direction === 'backwards'
-        ? this.streamBackwardStmt.all(streamId, options.fromRevision ?? AFTER_LAST_SEQ, limit)
-        : this.streamForwardStmt.all(streamId, options.fromRevision ?? 0, limit)
+      backwards
+        ? this.streamBackwardStmt.all(streamId, from, limit)
+        : this.streamForwardStmt.all(streamId, from, limit)
     ) as SqliteEventRow[];
-    if (rows.length === 0 && this.streamExistsStmt.get(streamId) === undefined)
-      throw new StreamNotFound(streamId);
+    if (rows.length === 0) {
+      // Every stream has revision 0: an empty read that would have reached it proves there is no stream.
+      const reachesRevisionZero = limit !== 0 && (backwards ? from >= 0 : from <= 0);
+      if (reachesRevisionZero || this.streamExistsStmt.get(streamId) === undefined) throw streamNotFound(streamId);
+    }
     return rows.map((row) => this.toRecorded(row));
   }
 
@@ -251,6 +373,8 @@ export class SqliteEventStore implements EventStore, SqliteSubscriptionSource {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    // Appends already asked for are written (or fail) before the file closes.
+    this.commitQueuedAppends();
     this.closed = true;
     await Promise.all([...this.subscriptions].map((subscription) => subscription.stop()));
     this.db.close();

@@ -32,9 +32,10 @@ export class RepDealsService implements RepDealsPort {
   /**
    * Ids of the deals `repId` owns that are neither won nor lost, in the order they were opened.
    *
-   * Until the deals read model exists this scans the whole log (filtered to the four ownership
-   * event types) and folds owner and open status per deal: linear in the number of deals ever
-   * opened. The read model will replace the scan; the signature stays.
+   * Scans the whole log (filtered to the four ownership event types) and folds owner and open
+   * status per deal: linear in the number of deals ever opened. The API does not use it (it binds
+   * Org's port to the deals read model, apps/api/src/wiring); the `--fast` seed does, where the
+   * commands run on an in-memory store without read models (apps/cli/src/seed/write-context.ts).
    */
   async openDealIds(repId: string): Promise<string[]> {
     /** dealId → owner, for deals still open; insertion order = order opened. */

@@ -11,7 +11,7 @@ export class HireRepHandler implements ICommandHandler<HireRepCommand, CommandRe
 
   async execute({ input, envelope }: HireRepCommand): Promise<CommandResult> {
     const repId = CommandExecutor.newAggregateId(input.repId, envelope.commandId);
-    const team = await this.executor.with(teamDecider).load(streamIdOf('team', input.teamId));
+    const team = await this.executor.with(teamDecider).loadState(streamIdOf('team', input.teamId));
     return this.executor.with(repDecider).execute({
       streamId: streamIdOf('rep', repId),
       aggregateId: repId,

@@ -10,7 +10,7 @@ export class TransferRepHandler implements ICommandHandler<TransferRepCommand, C
   constructor(private readonly executor: CommandExecutor) {}
 
   async execute({ input, envelope }: TransferRepCommand): Promise<CommandResult> {
-    const team = await this.executor.with(teamDecider).load(streamIdOf('team', input.teamId));
+    const team = await this.executor.with(teamDecider).loadState(streamIdOf('team', input.teamId));
     return this.executor.with(repDecider).execute({
       streamId: streamIdOf('rep', input.repId),
       aggregateId: input.repId,

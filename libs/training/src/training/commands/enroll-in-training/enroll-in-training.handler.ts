@@ -36,7 +36,7 @@ export class EnrollInTrainingHandler implements ICommandHandler<EnrollInTraining
     const ids = [...new Set(repIds)];
     for (let i = 0; i < ids.length; i += REP_READ_CONCURRENCY) {
       const batch = ids.slice(i, i + REP_READ_CONCURRENCY);
-      const loaded = await Promise.all(batch.map((repId) => loader.load(streamIdOf('rep', repId))));
+      const loaded = await Promise.all(batch.map((repId) => loader.loadState(streamIdOf('rep', repId))));
       batch.forEach((repId, index) => {
         const state = loaded[index]?.state;
         facts[repId] = state?.exists ? { active: state.active } : null;

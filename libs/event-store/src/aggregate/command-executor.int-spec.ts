@@ -1,0 +1,127 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConflictError, type Decider } from '@kam/kernel';
+import type { ReadStreamOptions } from '../event-store.port';
+import { openSqliteEventStore, type SqliteEventStore } from '../sqlite/sqlite-event-store';
+import { CommandExecutor } from './command-executor';
+
+type CounterCommand = { type: 'Add'; amount: number };
+type CounterEvent = { type: 'Added'; data: { amount: number } };
+type CounterState = { total: number; adds: number };
+
+const counter: Decider<CounterCommand, CounterState, CounterEvent> = {
+  initialState: () => ({ total: 0, adds: 0 }),
+  decide: (command) => (command.amount === 0 ? [] : [{ type: 'Added', data: { amount: command.amount } }]),
+  evolve: (state, event) => ({ total: state.total + event.data.amount, adds: state.adds + 1 }),
+};
+
+const dir = mkdtempSync(join(tmpdir(), 'kam-executor-'));
+let files = 0;
+const opened: SqliteEventStore[] = [];
+
+/** Two stores on one file: two writers (processes, instances) that only meet in the log. */
+async function twoWriters(): Promise<[SqliteEventStore, SqliteEventStore]> {
+  const file = join(dir, `events-${++files}.sqlite`);
+  const a = await openSqliteEventStore({ file });
+  const b = await openSqliteEventStore({ file });
+  opened.push(a, b);
+  return [a, b];
+}
+
+function add(executor: CommandExecutor, amount: number, envelope: { commandId?: string; expectedRevision?: number } = {}) {
+  return executor.with(counter).execute({
+    streamId: 'counter-1',
+    aggregateId: '1',
+    envelope: { actor: 'test', ...envelope },
+    command: () => ({ type: 'Add', amount }),
+  });
+}
+
+afterAll(async () => {
+  await Promise.all(opened.map((store) => store.close()));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('CommandExecutor with its aggregate cache', () => {
+  it('reads only the tail after a cached fold, and sees what another writer appended', async () => {
+    const [a, b] = await twoWriters();
+    const mine = new CommandExecutor(a);
+    const theirs = new CommandExecutor(b);
+    await add(mine, 1);
+    await add(mine, 2);
+    expect(await mine.with(counter).loadState('counter-1')).toEqual({ state: { total: 3, adds: 2 }, revision: 1 });
+
+    await add(theirs, 10);
+    const reads: Array<ReadStreamOptions | undefined> = [];
+    const readStream = a.readStream.bind(a);
+    jest.spyOn(a, 'readStream').mockImplementation((streamId, options) => {
+      reads.push(options);
+      return readStream(streamId, options);
+    });
+    expect(await mine.with(counter).loadState('counter-1')).toEqual({ state: { total: 13, adds: 3 }, revision: 2 });
+    expect(reads).toEqual([{ fromRevision: 2 }]);
+  });
+
+  it('answers a retried command with its first result, even once the fold is cached and other commands followed', async () => {
+    const [a, b] = await twoWriters();
+    const mine = new CommandExecutor(a);
+    const first = await add(mine, 5, { commandId: 'cmd-1' });
+    await add(new CommandExecutor(b), 7, { commandId: 'cmd-2' });
+    await add(mine, 1, { commandId: 'cmd-3' });
+
+    const retried = await add(mine, 5, { commandId: 'cmd-1' });
+    expect(retried).toEqual(first);
+    // A retry of a command another writer ran is recognised too.
+    const otherRetry = await add(mine, 7, { commandId: 'cmd-2' });
+    expect(otherRetry.revision).toBe(1);
+    expect(await a.readStream('counter-1')).toHaveLength(3);
+  });
+
+  it('reports CONFLICT with the actual revision when another writer moved the stream past a cached fold', async () => {
+    const [a, b] = await twoWriters();
+    const mine = new CommandExecutor(a);
+    await add(mine, 1);
+    expect((await mine.with(counter).loadState('counter-1')).revision).toBe(0);
+    await add(new CommandExecutor(b), 1);
+
+    const attempt = add(mine, 1, { expectedRevision: 0 });
+    await expect(attempt).rejects.toBeInstanceOf(ConflictError);
+    await expect(attempt).rejects.toMatchObject({ actualRevision: 1 });
+    // Without a client revision it decides again on the fresh state and appends.
+    await expect(add(mine, 1)).resolves.toMatchObject({ revision: 2 });
+    expect((await mine.with(counter).loadState('counter-1')).state.total).toBe(3);
+  });
+
+  it('answers a command that changes nothing with the last event of the stream', async () => {
+    const [a] = await twoWriters();
+    const mine = new CommandExecutor(a);
+    const written = await add(mine, 4);
+    await expect(add(mine, 0)).resolves.toEqual({ id: '1', revision: 0, position: written.position });
+  });
+
+  it('stays exact with the cache off or smaller than the streams in use', async () => {
+    const [a, b] = await twoWriters();
+    for (const cacheSize of [0, 1]) {
+      const mine = new CommandExecutor(a, { cacheSize });
+      const other = mine.with(counter);
+      await other.execute({ streamId: `other-${cacheSize}`, aggregateId: 'x', envelope: { actor: 't' }, command: () => ({ type: 'Add', amount: 1 }) });
+      await add(new CommandExecutor(b), 2);
+      const before = await a.readStream('counter-1');
+      const total = before.reduce((sum, event) => sum + (event.data as { amount: number }).amount, 0);
+      expect(await mine.with(counter).loadState('counter-1')).toEqual({
+        state: { total, adds: before.length },
+        revision: before.length - 1,
+      });
+      expect((await mine.with(counter).loadState(`other-${cacheSize}`)).state.total).toBe(1);
+    }
+  });
+
+  it('gives a missing stream its initial state at revision -1', async () => {
+    const [a] = await twoWriters();
+    await expect(new CommandExecutor(a).with(counter).loadState('counter-none')).resolves.toEqual({
+      state: { total: 0, adds: 0 },
+      revision: -1,
+    });
+  });
+});
