@@ -120,14 +120,23 @@ function snapshot(d: DealRow): Row {
   };
 }
 
+/**
+ * In a rebuild the deals stay in memory across batches (write-back, see EntityTable): each
+ * deal's row is written once at the end instead of read back and rewritten at every batch.
+ */
 function dealsTable(ctx: ProjectionContext): EntityTable<DealCurrent> {
-  return new EntityTable<DealCurrent>({
-    table: ctx.table(DEALS_TABLE),
-    key: 'id',
-    fromRow: (row) => ({ ...dealFromRow(row), updatedAt: toStr(row.updated_at) }),
-    toRow: (d) => ({ ...snapshot(d), updated_at: d.updatedAt }),
-    versions: { table: ctx.table(DEAL_VERSIONS_TABLE), key: 'deal_id', toRow: snapshot },
-  });
+  return new EntityTable<DealCurrent>(
+    {
+      table: ctx.table(DEALS_TABLE),
+      key: 'id',
+      fromRow: (row) => ({ ...dealFromRow(row), updatedAt: toStr(row.updated_at) }),
+      toRow: (d) => ({ ...snapshot(d), updated_at: d.updatedAt }),
+      versions: { table: ctx.table(DEAL_VERSIONS_TABLE), key: 'deal_id', toRow: snapshot },
+      // RepTransferred moves the open deals of the rep: found in memory by this group.
+      group: (d) => (d.open ? d.repId : undefined),
+    },
+    ctx.rebuild ? { session: ctx.rebuild } : undefined,
+  );
 }
 
 type TableBuilder = CreateTableBuilder<string, string>;
@@ -192,17 +201,29 @@ export const dealsProjection: Projection = {
       .addColumn('valid_to', 'text')
       .addPrimaryKeyConstraint(indexName(versions, 'pk'), ['deal_id', 'valid_from'])
       .execute();
+    // Needed by applyBatch itself (a rep's open deals on RepTransferred): never deferred.
+    await db.schema.createIndex(indexName(deals, 'rep')).ifNotExists().on(deals).columns(['rep_id', 'is_open']).execute();
+    await createRepTeamsTable(db, ctx.table(DEAL_REP_TEAMS_TABLE));
+    if (!ctx.rebuild?.deferIndexes) await this.createIndexes!(db, ctx);
+  },
+
+  /** The indexes of the queries only; a rebuild builds them once over the full tables. */
+  async createIndexes(db: ReadDb, ctx: ProjectionContext): Promise<void> {
+    const deals = ctx.table(DEALS_TABLE);
+    const versions = ctx.table(DEAL_VERSIONS_TABLE);
     const index = (suffix: string, columns: string[], table = deals) =>
       db.schema.createIndex(indexName(table, suffix)).ifNotExists().on(table).columns(columns).execute();
     await index('team', ['team_id', 'id']);
-    await index('rep', ['rep_id', 'is_open']);
     await index('account', ['account_id', 'id']);
     await index('stage', ['stage', 'id']);
     await index('closed', ['closed_at']);
     await index('updated', ['updated_at']);
     // Pipeline as of an instant, per team.
     await index('team', ['team_id', 'valid_from'], versions);
-    await createRepTeamsTable(db, ctx.table(DEAL_REP_TEAMS_TABLE));
+  },
+
+  async finishRebuild(tx: ReadTx, ctx: ProjectionContext): Promise<void> {
+    await dealsTable(ctx).finishRebuild(tx);
   },
 
   async applyBatch(tx: ReadTx, batch: readonly RecordedEvent[], ctx: ProjectionContext): Promise<void> {
@@ -229,7 +250,7 @@ export const dealsProjection: Projection = {
       if (event.type === 'RepTransferred') {
         const { repId, teamId } = event.data;
         repTeams.put(repId, { teamId });
-        await deals.loadWhere(tx, { rep_id: repId, is_open: 1 });
+        await deals.loadWhere(tx, { rep_id: repId, is_open: 1 }, repId);
         for (const [id, deal] of [...deals.entries()]) {
           if (deal.repId === repId && deal.open && deal.teamId !== teamId)
             deals.put(id, { ...deal, teamId, updatedAt }, at);
