@@ -81,7 +81,10 @@ describe.each(availableBackends())('deals rebuild with write-back on $name', (ba
     const names =
       backend.name === 'postgres'
         ? (await sql<{ name: string }>`select indexname as name from pg_indexes where schemaname = ${schema}`.execute(readStore.db)).rows.map((r) => r.name)
-        : (await sql<{ name: string }>`select name from sqlite_master where type = 'index' and sql is not null`.execute(readStore.db)).rows.map((r) => r.name);
+        : (await sql<{ name: string; tbl: string; sql: string | null }>`select name, tbl_name as tbl, sql from sqlite_master where type = 'index'`.execute(readStore.db)).rows.map((r) =>
+            // A composite primary key is an automatic unique index on SQLite; a rebuild adds it as a named one.
+            r.sql === null ? `${r.tbl}_pk` : r.name,
+          );
     return names
       .filter((n) => TABLES.some((t) => n.startsWith(`${prefix(t)}_`)))
       .map((n) => {

@@ -20,6 +20,11 @@ export interface EntityTableSpec<S> {
     key: string;
     /** Snapshot columns of one interval (without key, valid_from, valid_to). */
     toRow(state: S): Row;
+    /**
+     * Write-back, when a rebuild creates the table without its key: creates the index of
+     * (key, valid_from), before the first lookup of intervals by key (rows that left memory).
+     */
+    createKeyIndex?(tx: ReadTx): Promise<void>;
   };
   /**
    * Write-back (a rebuild only, see `writeBack`): the group `loadWhere(…, group)` finds an entity
@@ -62,6 +67,8 @@ interface WriteBackStore<S> {
   groups: Map<string, Set<string>>;
   /** Some row left memory: SQL may hold rows that memory does not (else memory holds every row). */
   evicted: boolean;
+  /** versions.createKeyIndex has run (and committed). */
+  keyIndexed: boolean;
 }
 
 /**
@@ -104,7 +111,7 @@ export class EntityTable<S> {
       const key = `entity-table:${spec.table}`;
       let mem = this.session.memory.get(key) as WriteBackStore<S> | undefined;
       if (mem === undefined) {
-        mem = { entries: new Map(), groups: new Map(), evicted: false };
+        mem = { entries: new Map(), groups: new Map(), evicted: false, keyIndexed: false };
         this.session.memory.set(key, mem);
       }
       this.mem = mem;
@@ -284,9 +291,16 @@ export class EntityTable<S> {
     const versions = spec.versions;
     if (versions && this.pending.size > 0) {
       const reopened = [...this.pending.keys()].filter((id) => this.sqlOpen.has(id));
-      if (reopened.length > 0) await this.deleteOpenIntervals(tx, reopened);
+      if (reopened.length > 0) {
+        if (!mem.keyIndexed && versions.createKeyIndex) {
+          await versions.createKeyIndex(tx);
+          this.session!.onCommit(() => (mem.keyIndexed = true));
+        }
+        await this.deleteOpenIntervals(tx, reopened);
+      }
       const intervals: Row[] = [];
-      for (const [id, list] of this.pending) this.intervalsOf(id, list, intervals, false);
+      for (const id of [...this.pending.keys()].sort()) this.intervalsOf(id, this.pending.get(id)!, intervals, false);
+      // In key order: the inserts walk the primary-key B-tree once instead of jumping around it.
       await insertRows(tx, versions.table, intervals);
     }
 
