@@ -1,5 +1,5 @@
-import { CompiledQuery, PostgresAdapter, sql, type Expression, type SqlBool } from 'kysely';
-import type { ReadDb, ReadTx } from '@kam/read-store';
+import { sql, type Expression, type SqlBool } from 'kysely';
+import { insertRowsCompiled, upsertRowsCompiled, type ReadDb, type ReadTx } from '@kam/read-store';
 
 /**
  * Storage conventions of every entity read model, identical on SQLite and PostgreSQL:
@@ -80,80 +80,13 @@ export function indexName(physicalTable: string, suffix: string): string {
 }
 
 /**
- * Multi-row upsert: one INSERT … ON CONFLICT (key) DO UPDATE per chunk, the same statement on
- * both dialects. Every row must have the same columns. The statement text is built once per
- * (table, columns, key, row count) and sent as a compiled query: building and compiling the
- * multi-row insert through Kysely's builder every batch was 15–20 % of a rebuild's CPU, and the
- * same text lets the SQLite statement cache hand back the prepared statement.
+ * Multi-row upsert / insert: compiled SQL text built once per shape (see @kam/read-store's
+ * rows.ts), the same statement on both dialects. Every row must have the same columns.
  */
-export async function upsertRows(
-  tx: ReadTx | ReadDb,
-  table: string,
-  key: readonly string[],
-  rows: readonly Row[],
-): Promise<void> {
-  const first = rows[0];
-  if (!first) return;
-  const columns = Object.keys(first);
-  const updated = columns.filter((c) => !key.includes(c));
-  const conflict =
-    updated.length === 0
-      ? ` on conflict (${key.map(quoteIdent).join(', ')}) do nothing`
-      : ` on conflict (${key.map(quoteIdent).join(', ')}) do update set ${updated.map((c) => `${quoteIdent(c)} = excluded.${quoteIdent(c)}`).join(', ')}`;
-  await insertChunks(tx, table, columns, rows, conflict);
+export async function upsertRows(tx: ReadTx | ReadDb, table: string, key: readonly string[], rows: readonly Row[]): Promise<void> {
+  await upsertRowsCompiled(tx, table, key, rows, ROWS_PER_STATEMENT);
 }
 
 export async function insertRows(tx: ReadTx | ReadDb, table: string, rows: readonly Row[]): Promise<void> {
-  const first = rows[0];
-  if (!first) return;
-  await insertChunks(tx, table, Object.keys(first), rows, '');
-}
-
-function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
-
-/** Statement texts by dialect + table + columns + conflict clause + row count. */
-const statementTexts = new Map<string, string>();
-
-async function insertChunks(
-  tx: ReadTx | ReadDb,
-  table: string,
-  columns: readonly string[],
-  rows: readonly Row[],
-  conflict: string,
-): Promise<void> {
-  const postgres = isPostgres(tx);
-  for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
-    const end = Math.min(rows.length, start + ROWS_PER_STATEMENT);
-    const parameters: unknown[] = [];
-    for (let i = start; i < end; i++) {
-      const row = rows[i]!;
-      for (const column of columns) {
-        const value = row[column];
-        parameters.push(value === undefined ? null : value);
-      }
-    }
-    const count = end - start;
-    const cacheKey = `${postgres ? 'pg' : 'lite'}\u0000${table}\u0000${columns.join(',')}\u0000${conflict}\u0000${count}`;
-    let text = statementTexts.get(cacheKey);
-    if (text === undefined) {
-      const tuples: string[] = [];
-      let n = 0;
-      for (let r = 0; r < count; r++) {
-        const marks: string[] = [];
-        for (let c = 0; c < columns.length; c++) marks.push(postgres ? `$${++n}` : '?');
-        tuples.push(`(${marks.join(', ')})`);
-      }
-      text = `insert into ${quoteIdent(table)} (${columns.map(quoteIdent).join(', ')}) values ${tuples.join(', ')}${conflict}`;
-      if (statementTexts.size >= 2000) statementTexts.clear();
-      statementTexts.set(cacheKey, text);
-    }
-    await tx.executeQuery(CompiledQuery.raw(text, parameters));
-  }
-}
-
-/** Which placeholder syntax the connection behind `tx` speaks. */
-function isPostgres(tx: ReadTx | ReadDb): boolean {
-  return tx.getExecutor().adapter instanceof PostgresAdapter;
+  await insertRowsCompiled(tx, table, rows, ROWS_PER_STATEMENT);
 }
