@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { sql } from 'kysely';
 import type { EventStore, RecordedEvent } from '@kam/event-store';
 import type { Projection, ProjectionContext } from './projection';
 import { ensureProjectionState, validateProjections } from './projection-state';
@@ -14,7 +15,7 @@ import {
   type BatchEnd,
   type WriteGuard,
 } from './projection-writer';
-import { PARKED_EVENTS_TABLE, PROJECTION_STATE_TABLE, physicalTableName, type ReadStore } from './read-store';
+import { PARKED_EVENTS_TABLE, PROJECTION_STATE_TABLE, SQLITE_REBUILD_CACHE_KIB, physicalTableName, type ReadStore } from './read-store';
 import { approxEventsBetween } from './positions';
 
 export interface RebuildProgress {
@@ -91,6 +92,11 @@ export interface RebuildOptions {
    * half a kilobyte each.
    */
   memoryRows?: number;
+  /**
+   * SQLite: page cache of the read store's connection while the rebuild runs, KiB (default
+   * SQLITE_REBUILD_CACHE_KIB, 128 MiB; never lowered below what it is); set back after it.
+   */
+  sqliteCacheKiB?: number;
   /** Upper bound of events in one projection's transaction (default 50 000). */
   maxTransactionEvents?: number;
   /**
@@ -150,7 +156,8 @@ export class RebuildFailedError extends Error {
  * compare-and-set on generation + checkpoint fails) and resumes g+1 from the new checkpoint.
  */
 export async function rebuildProjections(options: RebuildOptions): Promise<RebuildResult[]> {
-  const outcome = await runRebuild(options, selectProjections(options), false);
+  const selected = selectProjections(options);
+  const outcome = await withRebuildCache(options, () => runRebuild(options, selected, false));
   const { results, failures } = outcome;
   if (failures.length === 0) return results;
   // One cause for everything (an abort, the database gone, the only projection): that error itself.
@@ -624,6 +631,27 @@ async function dropAfter(readStore: ReadStore, projection: Projection, generatio
 export async function dropTables(readStore: ReadStore, projection: Projection, generation: number): Promise<void> {
   for (const logical of projection.tables) {
     await readStore.db.schema.dropTable(physicalTableName(logical, generation)).ifExists().execute();
+  }
+}
+
+/**
+ * Runs `work` with the SQLite page cache of the read store raised to the rebuild's size (random
+ * upserts into tables much larger than the serving cache), then puts the serving size back.
+ */
+export async function withRebuildCache<T>(options: Pick<RebuildOptions, 'readStore' | 'sqliteCacheKiB'>, work: () => Promise<T>): Promise<T> {
+  const { readStore } = options;
+  if (readStore.dialect !== 'sqlite') return work();
+  const rows = (await sql.raw<{ cache_size: number }>('pragma cache_size').execute(readStore.db)).rows;
+  const before = Number(rows[0]?.cache_size ?? 0);
+  // Negative: KiB; positive: pages (of 4 KiB by default).
+  const beforeKiB = before < 0 ? -before : before * 4;
+  const wanted = Math.floor(options.sqliteCacheKiB ?? SQLITE_REBUILD_CACHE_KIB);
+  if (!(wanted > beforeKiB)) return work();
+  await sql.raw(`pragma cache_size = -${wanted}`).execute(readStore.db);
+  try {
+    return await work();
+  } finally {
+    await sql.raw(`pragma cache_size = ${before}`).execute(readStore.db).catch(() => undefined);
   }
 }
 
