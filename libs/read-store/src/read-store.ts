@@ -200,7 +200,7 @@ export async function openReadStore(options: OpenReadStoreOptions = {}): Promise
     store = openSqlite(file, options.sqliteBackgroundCheckpoints ?? true, options.sqliteCacheKiB ?? SQLITE_CACHE_KIB);
   }
   try {
-    await migrate(store.db);
+    await migrate(store.db, store.schema);
     await store.refreshGenerations();
   } catch (error) {
     await store.close();
@@ -359,7 +359,7 @@ const migrationProvider: MigrationProvider = {
   getMigrations: async () => MIGRATIONS,
 };
 
-async function migrate(db: ReadDb): Promise<void> {
+async function migrate(db: ReadDb, schema: string | undefined): Promise<void> {
   // Already migrated (the usual case): skip the migrator, which writes its lock row at every run
   // and would make every process start contend for the write lock.
   const done = await db
@@ -374,13 +374,18 @@ async function migrate(db: ReadDb): Promise<void> {
     provider: migrationProvider,
     migrationTableName: 'read_store_migration',
     migrationLockTableName: 'read_store_migration_lock',
+    // Without it the migrator takes a migration table of that name in ANY schema of the database
+    // (another read store's) for its own, skips creating it, then fails to find it on the search path.
+    ...(schema !== undefined ? { migrationTableSchema: schema } : {}),
   });
   for (let attempt = 1; ; attempt++) {
     const { error } = await migrator.migrateToLatest();
     if (!error) return;
     // The migrator's introspection lists the tables of every schema of the database; one dropped
-    // meanwhile by another user of the database (42P01, undefined_table) fails it: try again.
-    if (attempt < 5 && (error as { code?: unknown }).code === '42P01') continue;
+    // meanwhile by another user of the database (42P01 undefined_table, 3F000 invalid_schema_name
+    // when the whole schema went) fails it: try again.
+    const code = (error as { code?: unknown }).code;
+    if (attempt < 5 && (code === '42P01' || code === '3F000')) continue;
     throw error instanceof Error ? error : new Error(String(error));
   }
 }
