@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { RecordedEvent } from '@kam/event-store';
-import type { Projection, ProjectionContext, ReadTx } from './projection';
+import type { Projection, ProjectionContext, ReadTx, RebuildSession } from './projection';
 import { PARKED_EVENTS_TABLE, PROJECTION_STATE_TABLE, physicalTableName, type ReadStore } from './read-store';
 
 /**
@@ -36,10 +36,16 @@ export interface WriteGuard {
   committed(end: BatchEnd | undefined): void;
 }
 
-export function contextFor(readStore: ReadStore, projection: Projection, generation: number): ProjectionContext {
+export function contextFor(
+  readStore: ReadStore,
+  projection: Projection,
+  generation: number,
+  rebuild?: RebuildSession,
+): ProjectionContext {
   const tables = new Set(projection.tables);
   return {
     dialect: readStore.dialect,
+    ...(rebuild ? { rebuild } : {}),
     table(logicalName: string): string {
       if (!tables.has(logicalName)) {
         throw new Error(`Projection ${projection.name} does not declare a table named ${logicalName}`);
@@ -47,6 +53,55 @@ export function contextFor(readStore: ReadStore, projection: Projection, generat
       return physicalTableName(logicalName, generation);
     },
   };
+}
+
+/** The rebuild's session of one projection: its memory and the callbacks of the open transaction. */
+export class RebuildSessionState implements RebuildSession {
+  readonly memory = new Map<string, unknown>();
+  private pending: Array<() => void> = [];
+
+  constructor(
+    readonly deferIndexes: boolean,
+    readonly memoryRows: number,
+  ) {}
+
+  onCommit(fn: () => void): void {
+    this.pending.push(fn);
+  }
+
+  /** The transaction committed: what it did to the memory becomes true. */
+  committed(): void {
+    const fns = this.pending;
+    this.pending = [];
+    for (const fn of fns) fn();
+  }
+
+  /** The transaction rolled back: forget what it meant to do. */
+  discarded(): void {
+    this.pending = [];
+  }
+}
+
+function sessionOf(ctx: ProjectionContext): RebuildSessionState | undefined {
+  return ctx.rebuild instanceof RebuildSessionState ? ctx.rebuild : undefined;
+}
+
+/**
+ * Runs `work` in one transaction; the rebuild session of `ctx`, if any, learns whether it
+ * committed (its onCommit callbacks run) or not (they are dropped).
+ */
+export async function inSessionTransaction<T>(readStore: ReadStore, ctx: ProjectionContext, work: (tx: ReadTx) => Promise<T>): Promise<T> {
+  const session = sessionOf(ctx);
+  session?.discarded();
+  let result: T;
+  try {
+    result = await readStore.db.transaction().execute(work);
+  } catch (error) {
+    session?.discarded();
+    throw error;
+  }
+  session?.committed();
+  return result;
 }
 
 /**
@@ -107,6 +162,8 @@ export interface IsolatedApplyInput {
   /** Last event of the batch, handled or not: where the checkpoint ends. */
   end: BatchEnd;
   clock: () => Date;
+  /** The context to apply with (a rebuild's, with its session); default: a plain one for `generation`. */
+  ctx?: ProjectionContext;
 }
 
 export interface IsolatedApplyResult {
@@ -123,7 +180,7 @@ export interface IsolatedApplyResult {
  */
 export async function applyWithIsolation(input: IsolatedApplyInput): Promise<IsolatedApplyResult> {
   const { readStore, projection, generation, guard, handled, end } = input;
-  const ctx = contextFor(readStore, projection, generation);
+  const ctx = input.ctx ?? contextFor(readStore, projection, generation);
   try {
     await writeBatch(readStore, guard, projection, ctx, handled, end);
     return { applied: handled.length, parked: [] };
@@ -154,7 +211,7 @@ export async function writeBatch(
   events: readonly RecordedEvent[],
   end: BatchEnd | undefined,
 ): Promise<void> {
-  await readStore.db.transaction().execute(async (tx) => {
+  await inSessionTransaction(readStore, ctx, async (tx) => {
     await guard.check(tx, end);
     if (events.length > 0) await projection.applyBatch(tx, events, ctx);
   });

@@ -18,6 +18,39 @@ export interface ProjectionContext {
   readonly dialect: SqlDialect;
   /** Physical name of one of this projection's logical tables in the generation being written. */
   table(logicalName: string): string;
+  /**
+   * Present only while a rebuild writes a new generation, which it is the only writer of until
+   * the swap. Optional: a projection that ignores it behaves exactly as before.
+   */
+  readonly rebuild?: RebuildSession;
+}
+
+/**
+ * What a rebuild offers a projection writing its new generation (see `ProjectionContext.rebuild`).
+ * Nobody reads that generation before the swap and a rebuild that dies is started over from
+ * position 0, so its tables only have to be complete and indexed when it is swapped in.
+ */
+export interface RebuildSession {
+  /**
+   * True when `createTables` is called by a rebuild that will call `createIndexes` before the
+   * swap: createTables may then leave out the secondary indexes its own `applyBatch` does not
+   * need (they are cheaper built once over the full tables than kept up to date row by row).
+   * Without `createIndexes` on the projection this is always false.
+   */
+  readonly deferIndexes: boolean;
+  /**
+   * State a projection keeps across its transactions of this rebuild (rows it would otherwise
+   * read back, rows it has not written yet); keys are the projection's own. Change it only
+   * through `onCommit`, so it never holds what a rolled-back transaction did.
+   */
+  readonly memory: Map<string, unknown>;
+  /**
+   * How many rows a projection should keep in `memory` per table at most (a budget, from
+   * `RebuildOptions.memoryRows`); rows past it are written out and read back when needed.
+   */
+  readonly memoryRows: number;
+  /** Runs `fn` right after the transaction `applyBatch` runs in commits; dropped if it rolls back. */
+  onCommit(fn: () => void): void;
 }
 
 export interface Projection {
@@ -37,6 +70,19 @@ export interface Projection {
    * poison event, parks it and goes on.
    */
   applyBatch(tx: ReadTx, events: readonly RecordedEvent[], ctx: ProjectionContext): Promise<void>;
+  /**
+   * Optional: the secondary indexes, split out of `createTables`. When a projection has it,
+   * `createTables` must still create them itself unless `ctx.rebuild?.deferIndexes` is true; a
+   * rebuild then calls `createIndexes` once, after the last page and `finishRebuild`, before the
+   * swap (the tail of the log applied inside the swap already sees them).
+   */
+  createIndexes?(db: ReadDb, ctx: ProjectionContext): Promise<void>;
+  /**
+   * Optional: writes what the projection kept back in `ctx.rebuild.memory` (write-back) to its
+   * tables, in the rebuild's transaction, after its last page and before `createIndexes` and the
+   * swap. Batches applied after it (the tail, in the swap) get a context without `rebuild`.
+   */
+  finishRebuild?(tx: ReadTx, ctx: ProjectionContext): Promise<void>;
 }
 
 /** What query code needs from the read store. */

@@ -29,6 +29,11 @@ export interface OpenReadStoreOptions {
    * connection (default true; see sqlite-checkpointer.ts).
    */
   sqliteBackgroundCheckpoints?: boolean;
+  /**
+   * SQLite only: page cache of the connection while serving, KiB (default SQLITE_CACHE_KIB,
+   * 32 MiB). A rebuild raises it for its duration (RebuildOptions.sqliteCacheKiB).
+   */
+  sqliteCacheKiB?: number;
 }
 
 /** One row of `projection_state`. */
@@ -192,10 +197,10 @@ export async function openReadStore(options: OpenReadStoreOptions = {}): Promise
     store = await openPostgres(url, options);
   } else {
     const file = url ? sqliteFileFromUrl(url) : (options.sqliteFile ?? ':memory:');
-    store = openSqlite(file, options.sqliteBackgroundCheckpoints ?? true);
+    store = openSqlite(file, options.sqliteBackgroundCheckpoints ?? true, options.sqliteCacheKiB ?? SQLITE_CACHE_KIB);
   }
   try {
-    await migrate(store.db);
+    await migrate(store.db, store.schema);
     await store.refreshGenerations();
   } catch (error) {
     await store.close();
@@ -211,7 +216,7 @@ function sqliteFileFromUrl(url: string): string {
   return m[1];
 }
 
-function openSqlite(file: string, background: boolean): ReadStore {
+function openSqlite(file: string, background: boolean, cacheKiB: number): ReadStore {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const database = new Database(file);
   // WAL lets readers (queries, other processes) run while a batch commits; NORMAL is durable
@@ -221,8 +226,9 @@ function openSqlite(file: string, background: boolean): ReadStore {
   database.pragma('synchronous = NORMAL');
   database.pragma('busy_timeout = 5000');
   // Read models of a large log are hundreds of MB with random-key indexes: the default 2 MB page
-  // cache makes every upsert re-read its B-tree pages. This is a ceiling, not an allocation.
-  database.pragma(`cache_size = -${SQLITE_CACHE_KIB}`);
+  // cache makes every upsert re-read its B-tree pages. This is a ceiling, not an allocation, but
+  // a serving process fills it (and keeps it: it is most of what the API's RSS grows by).
+  database.pragma(`cache_size = -${Math.max(1024, Math.floor(cacheKiB))}`);
   const db: ReadDb = new Kysely({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
   if (file === ':memory:' || !background) return new ReadStore(db, 'sqlite', undefined, undefined);
   // Checkpoints run on their own thread (sqlite-checkpointer.ts); this connection only
@@ -236,8 +242,14 @@ function openSqlite(file: string, background: boolean): ReadStore {
 /** WAL pages after which the writing connection checkpoints by itself (SQLite's default is 1000). */
 const FALLBACK_AUTOCHECKPOINT_PAGES = 20_000;
 
-/** Page cache of a read-store SQLite connection, KiB. */
-export const SQLITE_CACHE_KIB = 131_072;
+/**
+ * Page cache of a read-store SQLite connection while serving, KiB. Serving the 1M-event set, a
+ * 128 MiB cache took the API's peak RSS to 500-650 MB, 32 MiB to 360-380 MB (pages it misses are
+ * read again from the OS's file cache). Rebuilds raise it for their duration.
+ */
+export const SQLITE_CACHE_KIB = 32_768;
+/** Page cache of a read-store SQLite connection during a rebuild, KiB (RebuildOptions.sqliteCacheKiB). */
+export const SQLITE_REBUILD_CACHE_KIB = 131_072;
 const STATEMENT_CACHE_SIZE = 500;
 
 /**
@@ -347,7 +359,7 @@ const migrationProvider: MigrationProvider = {
   getMigrations: async () => MIGRATIONS,
 };
 
-async function migrate(db: ReadDb): Promise<void> {
+async function migrate(db: ReadDb, schema: string | undefined): Promise<void> {
   // Already migrated (the usual case): skip the migrator, which writes its lock row at every run
   // and would make every process start contend for the write lock.
   const done = await db
@@ -362,13 +374,18 @@ async function migrate(db: ReadDb): Promise<void> {
     provider: migrationProvider,
     migrationTableName: 'read_store_migration',
     migrationLockTableName: 'read_store_migration_lock',
+    // Without it the migrator takes a migration table of that name in ANY schema of the database
+    // (another read store's) for its own, skips creating it, then fails to find it on the search path.
+    ...(schema !== undefined ? { migrationTableSchema: schema } : {}),
   });
   for (let attempt = 1; ; attempt++) {
     const { error } = await migrator.migrateToLatest();
     if (!error) return;
     // The migrator's introspection lists the tables of every schema of the database; one dropped
-    // meanwhile by another user of the database (42P01, undefined_table) fails it: try again.
-    if (attempt < 5 && (error as { code?: unknown }).code === '42P01') continue;
+    // meanwhile by another user of the database (42P01 undefined_table, 3F000 invalid_schema_name
+    // when the whole schema went) fails it: try again.
+    const code = (error as { code?: unknown }).code;
+    if (attempt < 5 && (code === '42P01' || code === '3F000')) continue;
     throw error instanceof Error ? error : new Error(String(error));
   }
 }

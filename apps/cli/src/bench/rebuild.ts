@@ -57,6 +57,7 @@ export interface RebuildMeasurement {
     complete: boolean;
     seconds?: number;
     apply_seconds?: number;
+    apply_cpu_seconds?: number;
     per_s?: number;
   }>;
 }
@@ -126,6 +127,10 @@ export async function measureRebuild(
         per_s: r.eventsPerSecond,
         ...('applyMs' in r && typeof r.applyMs === 'number'
           ? { apply_seconds: round1(r.applyMs / 1000) }
+          : {}),
+        // CPU of the process during its transactions: what the wall time is made of on a busy box.
+        ...('applyCpuMs' in r && typeof r.applyCpuMs === 'number'
+          ? { apply_cpu_seconds: round1(r.applyCpuMs / 1000) }
           : {}),
       }))
     : projections.map((p) => ({

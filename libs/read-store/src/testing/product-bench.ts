@@ -198,7 +198,7 @@ async function rebuildBench(args: Args, dir: string): Promise<void> {
       const parked = await db.readStore.parkedCounts();
       for (const r of results) {
         console.log(
-          `  ${r.projection.padEnd(20)} ${String(r.applied).padStart(8)} applied  ${String(r.applyMs ?? '-').padStart(7)} ms writing  ${String(r.durationMs).padStart(7)} ms total  parked ${parked.get(r.projection) ?? 0}`,
+          `  ${r.projection.padEnd(20)} ${String(r.applied).padStart(8)} applied  ${String(r.applyMs ?? '-').padStart(7)} ms writing (${String(r.applyCpuMs).padStart(7)} ms CPU)  ${String(r.durationMs).padStart(7)} ms total  parked ${parked.get(r.projection) ?? 0}`,
         );
       }
       const perSecond = Math.round(raw.events / seconds);

@@ -1,5 +1,5 @@
 import { sql, type Expression, type SqlBool } from 'kysely';
-import type { ReadDb, ReadTx } from '@kam/read-store';
+import { insertRowsCompiled, upsertRowsCompiled, type ReadDb, type ReadTx } from '@kam/read-store';
 
 /**
  * Storage conventions of every entity read model, identical on SQLite and PostgreSQL:
@@ -80,33 +80,13 @@ export function indexName(physicalTable: string, suffix: string): string {
 }
 
 /**
- * Multi-row upsert: one INSERT … ON CONFLICT (key) DO UPDATE per chunk, the same statement on
- * both dialects. Every row must have the same columns.
+ * Multi-row upsert / insert: compiled SQL text built once per shape (see @kam/read-store's
+ * rows.ts), the same statement on both dialects. Every row must have the same columns.
  */
-export async function upsertRows(
-  tx: ReadTx | ReadDb,
-  table: string,
-  key: readonly string[],
-  rows: readonly Row[],
-): Promise<void> {
-  const first = rows[0];
-  if (!first) return;
-  const columns = Object.keys(first).filter((c) => !key.includes(c));
-  for (const chunk of chunks(rows)) {
-    await tx
-      .insertInto(table)
-      .values(chunk)
-      .onConflict((oc) =>
-        columns.length === 0
-          ? oc.columns(key).doNothing()
-          : oc
-              .columns(key)
-              .doUpdateSet(Object.fromEntries(columns.map((c) => [c, sql.ref(`excluded.${c}`)]))),
-      )
-      .execute();
-  }
+export async function upsertRows(tx: ReadTx | ReadDb, table: string, key: readonly string[], rows: readonly Row[]): Promise<void> {
+  await upsertRowsCompiled(tx, table, key, rows, ROWS_PER_STATEMENT);
 }
 
 export async function insertRows(tx: ReadTx | ReadDb, table: string, rows: readonly Row[]): Promise<void> {
-  for (const chunk of chunks(rows)) await tx.insertInto(table).values(chunk).execute();
+  await insertRowsCompiled(tx, table, rows, ROWS_PER_STATEMENT);
 }

@@ -1,4 +1,4 @@
-import type { CreateTableBuilder } from 'kysely';
+import { sql, type CreateTableBuilder } from 'kysely';
 import { assertNever, type DealStage, type LossReason, type SalesChannel } from '@kam/kernel';
 import type { DealEvent } from '@kam/sales';
 import type { Projection, ProjectionContext, ReadDb, ReadTx } from '@kam/read-store';
@@ -120,17 +120,48 @@ function snapshot(d: DealRow): Row {
   };
 }
 
+/**
+ * In a rebuild the deals stay in memory across batches (write-back, see EntityTable): each
+ * deal's row is written once at the end instead of read back and rewritten at every batch.
+ */
 function dealsTable(ctx: ProjectionContext): EntityTable<DealCurrent> {
-  return new EntityTable<DealCurrent>({
-    table: ctx.table(DEALS_TABLE),
-    key: 'id',
-    fromRow: (row) => ({ ...dealFromRow(row), updatedAt: toStr(row.updated_at) }),
-    toRow: (d) => ({ ...snapshot(d), updated_at: d.updatedAt }),
-    versions: { table: ctx.table(DEAL_VERSIONS_TABLE), key: 'deal_id', toRow: snapshot },
-  });
+  return new EntityTable<DealCurrent>(
+    {
+      table: ctx.table(DEALS_TABLE),
+      key: 'id',
+      fromRow: (row) => ({ ...dealFromRow(row), updatedAt: toStr(row.updated_at) }),
+      toRow: (d) => ({ ...snapshot(d), updated_at: d.updatedAt }),
+      versions: {
+        table: ctx.table(DEAL_VERSIONS_TABLE),
+        key: 'deal_id',
+        toRow: snapshot,
+        // Write-back reads intervals back only for deals that left memory: it needs the key then.
+        createKeyIndex: (tx) => versionsKey(tx, ctx),
+      },
+      // RepTransferred moves the open deals of the rep: found in memory by this group.
+      group: (d) => (d.open ? d.repId : undefined),
+    },
+    ctx.rebuild ? { session: ctx.rebuild } : undefined,
+  );
 }
 
 type TableBuilder = CreateTableBuilder<string, string>;
+
+/**
+ * The key of `deal_versions` in a table created without it (a rebuild): a unique index under the
+ * primary key's name; on PostgreSQL it then becomes the primary key itself, as in a table created
+ * with it. On SQLite a unique index is what a composite primary key is made of.
+ */
+async function versionsKey(db: ReadDb | ReadTx, ctx: ProjectionContext): Promise<void> {
+  const versions = ctx.table(DEAL_VERSIONS_TABLE);
+  const name = indexName(versions, 'pk');
+  await db.schema.createIndex(name).ifNotExists().unique().on(versions).columns(['deal_id', 'valid_from']).execute();
+  if (ctx.dialect !== 'postgres') return;
+  const existing = await sql<{ n: number }>`select count(*)::int as n from pg_constraint where conname = ${name} and connamespace = current_schema()::regnamespace`.execute(db);
+  if ((existing.rows[0]?.n ?? 0) === 0) {
+    await sql`alter table ${sql.table(versions)} add constraint ${sql.id(name)} primary key using index ${sql.id(name)}`.execute(db);
+  }
+}
 
 function snapshotColumns(builder: TableBuilder): TableBuilder {
   return builder
@@ -182,27 +213,42 @@ export const dealsProjection: Projection = {
       .addColumn('since', 'text', (c) => c.notNull())
       .addColumn('updated_at', 'text', (c) => c.notNull())
       .execute();
-    await snapshotColumns(
+    const versionsTable = snapshotColumns(
       db.schema
         .createTable(versions)
         .ifNotExists()
         .addColumn('deal_id', 'text', (c) => c.notNull()),
     )
       .addColumn('valid_from', 'text', (c) => c.notNull())
-      .addColumn('valid_to', 'text')
-      .addPrimaryKeyConstraint(indexName(versions, 'pk'), ['deal_id', 'valid_from'])
-      .execute();
+      .addColumn('valid_to', 'text');
+    // A rebuild appends the intervals to a table without a key (inserting ~1M random-UUID keys
+    // into a B-tree was most of its SQL time) and adds the key before the swap: see versionsKey.
+    if (ctx.rebuild?.deferIndexes) await versionsTable.execute();
+    else await versionsTable.addPrimaryKeyConstraint(indexName(versions, 'pk'), ['deal_id', 'valid_from']).execute();
+    // Needed by applyBatch itself (a rep's open deals on RepTransferred): never deferred.
+    await db.schema.createIndex(indexName(deals, 'rep')).ifNotExists().on(deals).columns(['rep_id', 'is_open']).execute();
+    await createRepTeamsTable(db, ctx.table(DEAL_REP_TEAMS_TABLE));
+    if (!ctx.rebuild?.deferIndexes) await this.createIndexes!(db, ctx);
+  },
+
+  /** The indexes of the queries only; a rebuild builds them once over the full tables. */
+  async createIndexes(db: ReadDb, ctx: ProjectionContext): Promise<void> {
+    const deals = ctx.table(DEALS_TABLE);
+    const versions = ctx.table(DEAL_VERSIONS_TABLE);
     const index = (suffix: string, columns: string[], table = deals) =>
       db.schema.createIndex(indexName(table, suffix)).ifNotExists().on(table).columns(columns).execute();
     await index('team', ['team_id', 'id']);
-    await index('rep', ['rep_id', 'is_open']);
     await index('account', ['account_id', 'id']);
     await index('stage', ['stage', 'id']);
     await index('closed', ['closed_at']);
     await index('updated', ['updated_at']);
     // Pipeline as of an instant, per team.
     await index('team', ['team_id', 'valid_from'], versions);
-    await createRepTeamsTable(db, ctx.table(DEAL_REP_TEAMS_TABLE));
+    if (ctx.rebuild?.deferIndexes) await versionsKey(db, ctx);
+  },
+
+  async finishRebuild(tx: ReadTx, ctx: ProjectionContext): Promise<void> {
+    await dealsTable(ctx).finishRebuild(tx);
   },
 
   async applyBatch(tx: ReadTx, batch: readonly RecordedEvent[], ctx: ProjectionContext): Promise<void> {
@@ -229,7 +275,7 @@ export const dealsProjection: Projection = {
       if (event.type === 'RepTransferred') {
         const { repId, teamId } = event.data;
         repTeams.put(repId, { teamId });
-        await deals.loadWhere(tx, { rep_id: repId, is_open: 1 });
+        await deals.loadWhere(tx, { rep_id: repId, is_open: 1 }, repId);
         for (const [id, deal] of [...deals.entries()]) {
           if (deal.repId === repId && deal.open && deal.teamId !== teamId)
             deals.put(id, { ...deal, teamId, updatedAt }, at);
