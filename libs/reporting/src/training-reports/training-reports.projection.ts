@@ -1,6 +1,6 @@
 import type { OrgTables } from '../kpis/common/membership';
 import { orgTablesOf, reportProjection } from '../kpis/common/report-projection';
-import { addOnConflict, withoutRowid, type Statements } from '../kpis/common/statements';
+import { addOnConflict, replaceOnConflict, withoutRowid, type Statements } from '../kpis/common/statements';
 import { indexName, num, str } from '../kpis/common/sql';
 import { DAY_MS, instantMs } from '../kpis/common/time';
 
@@ -223,7 +223,7 @@ async function addClosedToEffects(sql: Statements, table: (logical: string) => s
 
 /**
  * Recomputes from `closed` the `effect` rows of the sessions that changed and of the enrolments
- * written in the batch: deleted, then written again while their session has a completion instant.
+ * written in the batch: written again while their session has a completion instant, else deleted.
  */
 async function recomputeEffects(
   sql: Statements,
@@ -249,17 +249,22 @@ async function recomputeEffects(
   }
   const rows: unknown[][] = [];
   for (const { sessionId, repId } of pairs.values()) {
-    await sql.run(`delete from "${effect}" where session_id = ? and rep_id = ?`, [sessionId, repId]);
     const at = completedAt.get(sessionId);
-    if (at === undefined) continue;
-    const sums = emptySums();
-    const deals = await sql.all(`select closed_at, won, value_minor from "${closed}" where rep_id = ? and closed_at >= ? and closed_at < ?`, [
-      repId,
-      at - EFFECT_WINDOW_MS,
-      at + EFFECT_WINDOW_MS,
-    ]);
-    for (const d of deals) addToEffect(sums, at, num(d.closed_at), num(d.won) === 1, num(d.value_minor));
-    rows.push([sessionId, repId, ...EFFECT_MEASURES.map((m) => sums[m])]);
+    if (at === undefined) {
+      await sql.run(`delete from "${effect}" where session_id = ? and rep_id = ?`, [sessionId, repId]);
+      continue;
+    }
+    // Summed by the database: one row back instead of every deal of the window.
+    const [sums] = await sql.all(
+      `select count(*) as closed, sum(won) as won, sum(case when won = 1 then value_minor else 0 end) as value, ` +
+        `sum(case when closed_at < ? then 1 else 0 end) as closed_before, sum(case when closed_at < ? then won else 0 end) as won_before, ` +
+        `sum(case when closed_at < ? and won = 1 then value_minor else 0 end) as value_before ` +
+        `from "${closed}" where rep_id = ? and closed_at >= ? and closed_at < ?`,
+      [at, at, at, repId, at - EFFECT_WINDOW_MS, at + EFFECT_WINDOW_MS],
+    );
+    const n = (column: string) => (sums?.[column] == null ? 0 : num(sums[column]));
+    const before = { closed: n('closed_before'), won: n('won_before'), value: n('value_before') };
+    rows.push([sessionId, repId, before.closed, n('closed') - before.closed, before.won, n('won') - before.won, before.value, n('value') - before.value]);
   }
-  await sql.insert(effect, EFFECT_COLUMNS, rows);
+  await sql.insert(effect, EFFECT_COLUMNS, rows, replaceOnConflict(['session_id', 'rep_id'], EFFECT_COLUMNS));
 }
