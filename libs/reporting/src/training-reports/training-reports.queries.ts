@@ -7,10 +7,11 @@ import { READ_MODEL_ACCESS } from '../feed/read-freshness';
 import { assertRepReadable, teamsCovered } from '../kpis/common/scope';
 import { compareIds, num, ratio, str } from '../kpis/common/sql';
 import { DAY_MS } from '../kpis/common/time';
-import { TRAINING_REPORT_PROJECTION_NAME, TRAINING_REPORT_TABLES, trainingOrgTables } from './training-reports.projection';
+import { EFFECT_WINDOW_DAYS, TRAINING_REPORT_PROJECTION_NAME, TRAINING_REPORT_TABLES, trainingOrgTables } from './training-reports.projection';
 import type { RepTraining, RepTrainingSession, SkillScore, TrainingEffect } from './training-reports.model';
 
-export const DEFAULT_EFFECT_DAYS = 90;
+/** The default window is the one the projection pre-sums (one row per attendee instead of their deals). */
+export const DEFAULT_EFFECT_DAYS = EFFECT_WINDOW_DAYS;
 const MAX_EFFECT_DAYS = 3650;
 
 @Injectable()
@@ -76,10 +77,66 @@ export class TrainingReportQueries {
     const db = this.access.db;
     const teamIds = await teamsCovered(db, trainingOrgTables(this.table), scope, teamId, 'trainingEffectiveness');
     const skills: readonly Skill[] = skill ? [skill] : SKILLS;
+    if (teamIds !== null && teamIds.length === 0) return skills.map((s) => emptyEffect(s, days));
+    const rows = days === EFFECT_WINDOW_DAYS ? await this.presummedEffects(skills, teamIds) : await this.effectsFromDeals(skills, teamIds, days);
+
+    return skills.map((s) => {
+      const mine = rows.filter((r) => r.skill === s);
+      const sum = (column: string) => mine.reduce((n, r) => n + num(r[column]), 0);
+      const closedBefore = sum('closed_before');
+      const closedAfter = sum('closed_after');
+      return {
+        skill: s,
+        days,
+        sessions: new Set(mine.map((r) => str(r.session_id))).size,
+        attendees: mine.length,
+        closedBefore,
+        closedAfter,
+        winRateBefore: ratio(sum('won_before'), closedBefore),
+        winRateAfter: ratio(sum('won_after'), closedAfter),
+        wonValueBefore: sum('value_before'),
+        wonValueAfter: sum('value_after'),
+      };
+    });
+  }
+
+  /** Per attended (session, attendee): the pre-summed window of EFFECT_WINDOW_DAYS. */
+  private async presummedEffects(skills: readonly Skill[], teamIds: readonly string[] | null): Promise<Array<Record<string, unknown>>> {
+    let q = this.access.db
+      .selectFrom(`${this.table(TRAINING_REPORT_TABLES.effect)} as f`)
+      .innerJoin(`${this.table(TRAINING_REPORT_TABLES.sessions)} as s`, 's.session_id', 'f.session_id')
+      .innerJoin(`${this.table(TRAINING_REPORT_TABLES.enrollments)} as e`, (j) => j.onRef('e.session_id', '=', 'f.session_id').onRef('e.rep_id', '=', 'f.rep_id'))
+      .select([
+        's.skill as skill',
+        's.session_id as session_id',
+        'f.rep_id as rep_id',
+        'f.closed_before',
+        'f.closed_after',
+        'f.won_before',
+        'f.won_after',
+        'f.value_before',
+        'f.value_after',
+      ])
+      .where('s.status', '=', 'COMPLETED')
+      .where('s.skill', 'in', [...skills])
+      .where('e.attended', '=', 1);
+    if (teamIds !== null) {
+      // The attendee counts for the team they were in when the session was completed.
+      q = q
+        .innerJoin(`${this.table(TRAINING_REPORT_TABLES.members)} as m`, (j) =>
+          j.onRef('m.rep_id', '=', 'e.rep_id').onRef('m.valid_from', '<=', 's.completed_at').onRef('m.valid_to', '>', 's.completed_at'),
+        )
+        .where('m.team_id', 'in', [...teamIds]);
+    }
+    return (await q.execute()) as Array<Record<string, unknown>>;
+  }
+
+  /** Per attended (session, attendee): their deals closed in the window, summed from the deal rows (any window). */
+  private async effectsFromDeals(skills: readonly Skill[], teamIds: readonly string[] | null, days: number): Promise<Array<Record<string, unknown>>> {
     const window = days * DAY_MS;
     const before = sql`c.closed_at < s.completed_at`;
 
-    let q = db
+    let q = this.access.db
       .selectFrom(`${this.table(TRAINING_REPORT_TABLES.enrollments)} as e`)
       .innerJoin(`${this.table(TRAINING_REPORT_TABLES.sessions)} as s`, 's.session_id', 'e.session_id')
       .leftJoin(`${this.table(TRAINING_REPORT_TABLES.closed)} as c`, (j) =>
@@ -104,7 +161,6 @@ export class TrainingReportQueries {
       .where('e.attended', '=', 1)
       .groupBy(['s.skill', 's.session_id', 'e.rep_id']);
     if (teamIds !== null) {
-      if (teamIds.length === 0) return skills.map((s) => emptyEffect(s, days));
       // The attendee counts for the team they were in when the session was completed.
       q = q
         .innerJoin(`${this.table(TRAINING_REPORT_TABLES.members)} as m`, (j) =>
@@ -112,29 +168,11 @@ export class TrainingReportQueries {
         )
         .where('m.team_id', 'in', [...teamIds]);
     }
-    const rows = (await q.execute()) as Array<Record<string, unknown>>;
-
-    return skills.map((s) => {
-      const mine = rows.filter((r) => r.skill === s);
-      const sum = (column: string) => mine.reduce((n, r) => n + num(r[column]), 0);
-      const closedBefore = sum('closed_before');
-      const closedAfter = sum('closed_after');
-      return {
-        skill: s,
-        days,
-        sessions: new Set(mine.map((r) => str(r.session_id))).size,
-        attendees: mine.length,
-        closedBefore,
-        closedAfter,
-        winRateBefore: ratio(sum('won_before'), closedBefore),
-        winRateAfter: ratio(sum('won_after'), closedAfter),
-        wonValueBefore: sum('value_before'),
-        wonValueAfter: sum('value_after'),
-      };
-    });
+    return (await q.execute()) as Array<Record<string, unknown>>;
   }
 }
 
 function emptyEffect(skill: Skill, days: number): TrainingEffect {
   return { skill, days, sessions: 0, attendees: 0, closedBefore: 0, closedAfter: 0, winRateBefore: null, winRateAfter: null, wonValueBefore: 0, wonValueAfter: 0 };
 }
+
