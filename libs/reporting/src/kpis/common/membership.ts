@@ -2,7 +2,7 @@ import { assertNever } from '@kam/kernel';
 import type { RepHired, RepOffboarded, RepTransferred, TeamFormed } from '@kam/org';
 import type { ReadTx } from '@kam/read-store';
 import type { Handled } from './events';
-import { indexName, NO_TEAM, num, str, type Db } from './sql';
+import { indexName, NO_TEAM, str, type Db } from './sql';
 import { OPEN_END } from './time';
 
 /**
@@ -90,24 +90,6 @@ export interface MembershipInterval {
   to: number;
 }
 
-function toInterval(row: Record<string, unknown>): MembershipInterval {
-  return { repId: str(row.rep_id), teamId: str(row.team_id), from: num(row.valid_from), to: num(row.valid_to) };
-}
-
-/** The team the rep was in at `at`, or NO_TEAM. */
-export async function teamAt(db: Db, members: string, repId: string, at: number): Promise<string> {
-  const row = await db
-    .selectFrom(members)
-    .select('team_id')
-    .where('rep_id', '=', repId)
-    .where('valid_from', '<=', at)
-    .where('valid_to', '>', at)
-    .orderBy('valid_from', 'desc')
-    .limit(1)
-    .executeTakeFirst();
-  return row ? str(row.team_id) : NO_TEAM;
-}
-
 export async function teamExists(db: Db, teams: string, teamId: string): Promise<boolean> {
   return (await db.selectFrom(teams).select('team_id').where('team_id', '=', teamId).executeTakeFirst()) !== undefined;
 }
@@ -122,24 +104,6 @@ export async function latestTeamOf(db: Db, members: string, repId: string): Prom
     .limit(1)
     .executeTakeFirst();
   return row ? str(row.team_id) : null;
-}
-
-/** Membership intervals of a team that overlap [startMs, endMs). */
-export async function teamIntervals(db: Db, members: string, teamId: string, startMs: number, endMs: number): Promise<MembershipInterval[]> {
-  const rows = await db
-    .selectFrom(members)
-    .selectAll()
-    .where('team_id', '=', teamId)
-    .where('valid_from', '<', endMs)
-    .where('valid_to', '>', startMs)
-    .execute();
-  return rows.map(toInterval);
-}
-
-/** Every membership interval of a rep, oldest first. */
-export async function repIntervals(db: Db, members: string, repId: string): Promise<MembershipInterval[]> {
-  const rows = await db.selectFrom(members).selectAll().where('rep_id', '=', repId).orderBy('valid_from').execute();
-  return rows.map(toInterval);
 }
 
 /** The team of the latest interval containing `at`, or NO_TEAM. */
