@@ -1,9 +1,5 @@
-import { assertNever } from '@kam/kernel';
 import type { RepHired, RepOffboarded, RepTransferred, TeamFormed } from '@kam/org';
-import type { ReadTx } from '@kam/read-store';
-import type { Handled } from './events';
 import { indexName, NO_TEAM, str, type Db } from './sql';
-import { OPEN_END } from './time';
 
 /**
  * Team membership of reps by business time, kept by every report read model that attributes
@@ -46,41 +42,6 @@ export async function createOrgTables(db: Db, t: OrgTables): Promise<void> {
 export interface MembershipChange {
   repId: string;
   since: number;
-}
-
-export async function applyOrgEvent(tx: ReadTx, t: OrgTables, event: Handled<OrgEventType>): Promise<MembershipChange | null> {
-  switch (event.type) {
-    case 'TeamFormed':
-      await tx.insertInto(t.teams).values({ team_id: event.data.teamId }).onConflict((oc) => oc.column('team_id').doNothing()).execute();
-      return null;
-    case 'RepHired':
-      await closeOpenInterval(tx, t, event.data.repId, event.at);
-      await openInterval(tx, t, event.data.repId, event.data.teamId, event.at);
-      return { repId: event.data.repId, since: event.at };
-    case 'RepTransferred':
-      await closeOpenInterval(tx, t, event.data.repId, event.at);
-      await openInterval(tx, t, event.data.repId, event.data.teamId, event.at);
-      return { repId: event.data.repId, since: event.at };
-    case 'RepOffboarded':
-      await closeOpenInterval(tx, t, event.data.repId, event.at);
-      return { repId: event.data.repId, since: event.at };
-    default:
-      return assertNever(event);
-  }
-}
-
-async function closeOpenInterval(tx: ReadTx, t: OrgTables, repId: string, at: number): Promise<void> {
-  // A rep stream's business time never goes back, so the open interval starts at or before `at`.
-  await tx.updateTable(t.members).set({ valid_to: at }).where('rep_id', '=', repId).where('valid_to', '=', OPEN_END).execute();
-}
-
-async function openInterval(tx: ReadTx, t: OrgTables, repId: string, teamId: string, at: number): Promise<void> {
-  // Two membership events at the same instant: the later one replaces the zero-length interval.
-  await tx
-    .insertInto(t.members)
-    .values({ rep_id: repId, team_id: teamId, valid_from: at, valid_to: OPEN_END })
-    .onConflict((oc) => oc.columns(['rep_id', 'valid_from']).doUpdateSet({ team_id: teamId, valid_to: OPEN_END }))
-    .execute();
 }
 
 export interface MembershipInterval {
