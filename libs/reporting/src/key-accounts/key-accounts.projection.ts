@@ -47,7 +47,7 @@ const ACCOUNT_COLUMNS = ['account_id', 'name'];
 
 export const keyAccountProjection = reportProjection<KeyAccountDeal, KeyAccountFact, never, 'AccountRegistered'>({
   name: KEY_ACCOUNT_PROJECTION_NAME,
-  version: 2,
+  version: 3,
   tables: KEY_ACCOUNT_TABLES,
   eventTypes: ['AccountRegistered'],
   ledger: keyAccountLedger,

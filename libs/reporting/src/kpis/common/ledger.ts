@@ -9,7 +9,7 @@ import { splitDays } from './time';
  * - `facts`: one row per closed deal (deal, owner, team at close, closedAt, the projection's
  *   payload as JSON). Read only to re-attribute a rep's deals when a membership event arrives;
  *   never by a report.
- * - `month` / `day`: Σ measures per (dimensions…, team_id, month | day). A report over a period
+ * - `month` / `day`: Σ measures per (team_id, month | day, dimensions…). A report over a period
  *   reads the month rows of the whole months inside it and the day rows of the partial months at
  *   its edges: a few rows per rep instead of one per deal (field notes: row count decides speed).
  *
