@@ -346,7 +346,9 @@ export class DealStates<S> {
     const { columns, rowsPerDeal } = this.codec;
     const writes: unknown[][] = [];
     const deletes: string[] = [];
-    for (const [id, row] of this.rows) {
+    // In deal-id order: consecutive rows land in the same pages of the deal-keyed table.
+    for (const id of [...this.rows.keys()].sort()) {
+      const row = this.rows.get(id)!;
       if (!row.dirty) continue;
       if (row.stored && (row.state === null || rowsPerDeal === 'many')) deletes.push(id);
       if (row.state !== null) writes.push(...this.codec.encode(id, row.state));
