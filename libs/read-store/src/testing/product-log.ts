@@ -10,8 +10,7 @@
  * the following events one at a time, for live appends after the bulk load.
  */
 import Database from 'better-sqlite3';
-import type { EventMetadata } from '@kam/kernel';
-import { mulberry32 } from '@kam/kernel/testing';
+import { mulberry32, type EventMetadata } from '@kam/kernel';
 import { SQLITE_EVENT_INSERT_SQL, applySqlitePragmas, migrateSqliteEventStore } from '@kam/event-store';
 
 export interface GeneratedEvent {

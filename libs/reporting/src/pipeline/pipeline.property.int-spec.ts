@@ -1,6 +1,5 @@
-import { OPEN_DEAL_STAGES, type OpenDealStage } from '@kam/kernel';
+import { mulberry32, OPEN_DEAL_STAGES, type OpenDealStage } from '@kam/kernel';
 import type { ReadScope } from '@kam/graphql';
-import { mulberry32 } from '@kam/kernel/testing';
 import { availableBackends, EventLog, fixedClock, project, type ReportDb } from '../kpis/testing/report-test-kit';
 import { pipelineProjection } from './pipeline.projection';
 import { PipelineQueries } from './pipeline.queries';

@@ -1,4 +1,4 @@
-/** Seeded randomness for test data (mulberry32: 32-bit state, fast, replayable; not for anything secret). */
+/** Seeded randomness for generated test and seed data (mulberry32: 32-bit state, fast, replayable; not for anything secret). */
 export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
