@@ -7,3 +7,4 @@ export * from './envelope';
 export * from './dates';
 export * from './event-types';
 export * from './business-time';
+export * from './random';

@@ -1,20 +1,8 @@
-/**
- * Seeded randomness for the generator: mulberry32 (32-bit state, fast, good enough for test data;
- * not for anything secret). Every draw goes through one `Rng`, so a given seed replays exactly.
- */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '@kam/kernel';
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
+/** Seeded randomness for the generator (mulberry32): every draw goes through one `Rng`, so a given seed replays exactly. */
 export class Rng {
   private readonly next: () => number;
   private spareNormal: number | undefined;

@@ -10,7 +10,7 @@
  * the following events one at a time, for live appends after the bulk load.
  */
 import Database from 'better-sqlite3';
-import type { EventMetadata } from '@kam/kernel';
+import { mulberry32, type EventMetadata } from '@kam/kernel';
 import { SQLITE_EVENT_INSERT_SQL, applySqlitePragmas, migrateSqliteEventStore } from '@kam/event-store';
 
 export interface GeneratedEvent {
@@ -442,17 +442,6 @@ export function writeProductLog(file: string, count: number, options: ProductSim
     db.close();
   }
   return simulation;
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function monthOf(ms: number): number {

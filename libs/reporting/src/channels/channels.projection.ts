@@ -53,7 +53,7 @@ export function channelLedger(table: (logical: string) => string): LedgerSpec<Ch
 
 export const channelProjection = reportProjection<ChannelDeal, ChannelFact, 'DealChannelChanged', 'RepChannelChanged', 'RepHired' | 'RepOffboarded'>({
   name: CHANNEL_PROJECTION_NAME,
-  version: 2,
+  version: 3,
   tables: CHANNEL_TABLES,
   dealEventTypes: ['DealChannelChanged'],
   eventTypes: ['RepChannelChanged'],

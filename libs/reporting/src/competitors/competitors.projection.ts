@@ -68,7 +68,7 @@ const withKey = (list: string[], key: string) => (list.includes(key) ? list : [.
 
 export const competitorProjection = reportProjection<CompetitorDeal, CompetitorFact, 'CompetitorRecorded'>({
   name: COMPETITOR_PROJECTION_NAME,
-  version: 2,
+  version: 3,
   tables: COMPETITOR_TABLES,
   dealEventTypes: ['CompetitorRecorded'],
   ledger: competitorLedger,

@@ -38,7 +38,7 @@ export class FunnelQueries {
         .where('s.entered_at', '>=', p.startMs)
         .where('s.entered_at', '<', p.endMs);
     const rows = await db
-      .selectFrom(begun(FUNNEL_TABLES.stays).unionAll(begun(FUNNEL_TABLES.openStays)).as('s'))
+      .selectFrom(begun(FUNNEL_TABLES.stays).unionAll(begun(FUNNEL_TABLES.deals)).as('s'))
       .select([
         's.stage as stage',
         sql<string>`count(distinct s.deal_id)`.as('entered'),

@@ -66,7 +66,7 @@ const QUOTA_COLUMNS = ['rep_id', 'month', 'amount_minor'];
 
 export const kpiProjection = reportProjection<KpiDeal, KpiFact, never, 'RepQuotaSet'>({
   name: KPI_PROJECTION_NAME,
-  version: 2,
+  version: 3,
   tables: KPI_TABLES,
   eventTypes: ['RepQuotaSet'],
   ledger: kpiLedger,

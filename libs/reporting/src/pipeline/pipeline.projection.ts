@@ -1,19 +1,17 @@
-import { assertNever, OPEN_DEAL_STAGES, type OpenDealStage } from '@kam/kernel';
+import { OPEN_DEAL_STAGES, type OpenDealStage } from '@kam/kernel';
 import { sql } from 'kysely';
-import type { RecordedEvent } from '@kam/event-store';
-import type { Projection, ProjectionContext, ReadDb, ReadTx } from '@kam/read-store';
-import { dealIdsOf, handled } from '../kpis/common/events';
-import { applyOrgEvent, createOrgTables, ORG_EVENT_TYPES, type OrgTables } from '../kpis/common/membership';
-import { RowCache } from '../kpis/common/row-cache';
-import { indexName, num, str, upsertRows, type Row } from '../kpis/common/sql';
+import type { ReadTx } from '@kam/read-store';
+import type { OrgTables } from '../kpis/common/membership';
+import { orgTablesOf, reportProjection } from '../kpis/common/report-projection';
+import { indexName, num, upsertRows, type Row } from '../kpis/common/sql';
 
 /**
  * Open pipeline as it stood at any instant, so `pipeline(asOf)` sees the stage, value and owner of
  * asOf (a later DealValueRevised does not leak); the owner's team at asOf comes from the
  * membership intervals at query time.
  *
- * - `deals`: each deal's current state and since when it holds (`since`): the projection's own
- *   state, never read by a report.
+ * - `deals`: each open deal's current state and since when it holds (`since`): the projection's
+ *   own state (report-projection.ts), never read by a report.
  * - `steps`: each rep's open pipeline as a step function of business time. A row (rep_id,
  *   changed_at) holds, per open stage, the count and Σ value of the deals the rep owned and that
  *   were open in that stage just after every change at or before `changed_at`; it holds until the
@@ -45,34 +43,22 @@ export const STEP_MEASURES: readonly string[] = OPEN_DEAL_STAGES.flatMap((s) => 
   return [c.count, c.value];
 });
 
-const EVENT_TYPES = [
-  ...ORG_EVENT_TYPES,
-  'DealOpened',
-  'DealStageChanged',
-  'DealValueRevised',
-  'DealReassigned',
-  'DealWon',
-  'DealLost',
-] as const;
-
-interface DealRow {
+interface PipelineDeal {
   repId: string;
-  /** The open stage, or null once the deal is won or lost. */
-  stage: OpenDealStage | null;
+  stage: OpenDealStage;
   valueMinor: number;
   /** Business time since when this state holds. */
   since: number;
 }
 
 export function pipelineOrgTables(table: (logical: string) => string): OrgTables {
-  return { teams: table(PIPELINE_TABLES.teams), members: table(PIPELINE_TABLES.members) };
+  return orgTablesOf(PIPELINE_TABLES, table);
 }
 
 /** Stage index of each open stage in a measure vector (count at 2i, value at 2i + 1). */
-const STAGE_INDEX: Readonly<Record<OpenDealStage, number>> = Object.fromEntries(OPEN_DEAL_STAGES.map((s, i) => [s, i])) as Record<
-  OpenDealStage,
-  number
->;
+const STAGE_INDEX: Readonly<Record<OpenDealStage, number>> = Object.fromEntries(
+  OPEN_DEAL_STAGES.map((s, i) => [s, i]),
+) as Record<OpenDealStage, number>;
 
 /** The change of one rep's open pipeline at one instant, as a vector over STEP_MEASURES. */
 type Measures = number[];
@@ -123,7 +109,9 @@ class StepBatch {
         )
         .orderBy('changed_at')
         .execute();
-      const old = new Map<number, Measures>(stored.map((r) => [num(r.changed_at), STEP_MEASURES.map((m) => num(r[m]))]));
+      const old = new Map<number, Measures>(
+        stored.map((r) => [num(r.changed_at), STEP_MEASURES.map((m) => num(r[m]))]),
+      );
       const all = [...new Set([...old.keys(), ...times])].sort((a, b) => a - b);
       let before = zeros();
       const added = zeros();
@@ -147,26 +135,18 @@ class StepBatch {
   }
 }
 
-export const pipelineProjection: Projection = {
+export const pipelineProjection = reportProjection<
+  PipelineDeal,
+  never,
+  'DealStageChanged' | 'DealValueRevised'
+>({
   name: PIPELINE_PROJECTION_NAME,
-  version: 2,
-  tables: Object.values(PIPELINE_TABLES),
-  eventTypes: EVENT_TYPES,
+  version: 3,
+  tables: PIPELINE_TABLES,
+  dealEventTypes: ['DealStageChanged', 'DealValueRevised'],
 
-  async createTables(db: ReadDb, ctx: ProjectionContext): Promise<void> {
-    await createOrgTables(db, pipelineOrgTables((l) => ctx.table(l)));
-    const deals = ctx.table(PIPELINE_TABLES.deals);
-    await db.schema
-      .createTable(deals)
-      .ifNotExists()
-      .addColumn('deal_id', 'text', (c) => c.primaryKey())
-      .addColumn('rep_id', 'text', (c) => c.notNull())
-      .addColumn('is_open', 'integer', (c) => c.notNull())
-      .addColumn('stage', 'text')
-      .addColumn('value_minor', 'bigint', (c) => c.notNull())
-      .addColumn('since', 'bigint', (c) => c.notNull())
-      .execute();
-    const steps = ctx.table(PIPELINE_TABLES.steps);
+  async createTables(db, table, ctx) {
+    const steps = table(PIPELINE_TABLES.steps);
     let builder = db.schema
       .createTable(steps)
       .ifNotExists()
@@ -179,69 +159,32 @@ export const pipelineProjection: Projection = {
     await builder.execute();
   },
 
-  async applyBatch(tx: ReadTx, events: readonly RecordedEvent[], ctx: ProjectionContext): Promise<void> {
-    const org = pipelineOrgTables((l) => ctx.table(l));
-    const deals = new RowCache<DealRow>(
-      ctx.table(PIPELINE_TABLES.deals),
-      'deal_id',
-      (r) => ({
-        repId: str(r.rep_id),
-        stage: num(r.is_open) === 1 ? (str(r.stage) as OpenDealStage) : null,
-        valueMinor: num(r.value_minor),
-        since: num(r.since),
-      }),
-      (s) => ({ rep_id: s.repId, is_open: s.stage === null ? 0 : 1, stage: s.stage, value_minor: s.valueMinor, since: s.since }),
-    );
-    await deals.prefetch(tx, dealIdsOf(events));
-    const steps = new StepBatch(ctx.table(PIPELINE_TABLES.steps));
-
+  fold(batch) {
+    const steps = new StepBatch(batch.table(PIPELINE_TABLES.steps));
+    /** When a change at `at` takes effect: a deal stream's business time never goes back; a change at the same instant replaces the state. */
+    const sinceOf = (deal: PipelineDeal, at: number) => Math.max(at, deal.since);
     /** The deal's state changes at `at`: the owner's pipeline leaves the old state and enters the new one. */
-    const change = async (dealId: string, at: number, next: DealRow): Promise<void> => {
-      const previous = await deals.get(tx, dealId);
-      // A deal stream's business time never goes back; a change at the same instant replaces the state.
-      const since = Math.max(at, previous?.since ?? at);
-      if (previous && previous.stage !== null) steps.add(previous.repId, since, previous.stage, -1, previous.valueMinor);
-      if (next.stage !== null) steps.add(next.repId, since, next.stage, 1, next.valueMinor);
-      deals.set(dealId, { ...next, since });
+    const change = (deal: PipelineDeal, at: number, next: Omit<PipelineDeal, 'since'>): PipelineDeal => {
+      const since = sinceOf(deal, at);
+      steps.add(deal.repId, since, deal.stage, -1, deal.valueMinor);
+      steps.add(next.repId, since, next.stage, 1, next.valueMinor);
+      return { ...next, since };
     };
-
-    for (const raw of events) {
-      const event = handled(raw, EVENT_TYPES);
-      if (!event) continue;
-      switch (event.type) {
-        case 'TeamFormed':
-        case 'RepHired':
-        case 'RepTransferred':
-        case 'RepOffboarded':
-          await applyOrgEvent(tx, org, event);
-          break;
-        case 'DealOpened':
-          await change(event.data.dealId, event.at, { repId: event.data.repId, stage: 'PROSPECTING', valueMinor: event.data.valueMinor, since: event.at });
-          break;
-        default: {
-          const deal = await deals.get(tx, event.data.dealId);
-          if (!deal || deal.stage === null) break; // unknown or closed deal: nothing open changes
-          switch (event.type) {
-            case 'DealStageChanged':
-              await change(event.data.dealId, event.at, { ...deal, stage: event.data.stage });
-              break;
-            case 'DealValueRevised':
-              await change(event.data.dealId, event.at, { ...deal, valueMinor: event.data.valueMinor });
-              break;
-            case 'DealReassigned':
-              await change(event.data.dealId, event.at, { ...deal, repId: event.data.repId });
-              break;
-            case 'DealWon':
-            case 'DealLost':
-              await change(event.data.dealId, event.at, { ...deal, stage: null });
-              break;
-            default:
-              assertNever(event);
-          }
-        }
-      }
-    }
-    await deals.flush(tx);
-    await steps.flush(tx);
+    return {
+      opened: (e) => {
+        steps.add(e.data.repId, e.at, 'PROSPECTING', 1, e.data.valueMinor);
+        return { repId: e.data.repId, stage: 'PROSPECTING', valueMinor: e.data.valueMinor, since: e.at };
+      },
+      reassigned: (e, deal) => change(deal, e.at, { ...deal, repId: e.data.repId }),
+      deal: {
+        DealStageChanged: (e, deal) => change(deal, e.at, { ...deal, stage: e.data.stage }),
+        DealValueRevised: (e, deal) => change(deal, e.at, { ...deal, valueMinor: e.data.valueMinor }),
+      },
+      closed: (e, deal) => {
+        // Won or lost: the deal leaves its owner's open pipeline.
+        steps.add(deal.repId, sinceOf(deal, e.at), deal.stage, -1, deal.valueMinor);
+      },
+      flush: () => steps.flush(batch.tx),
+    };
   },
-};
+});

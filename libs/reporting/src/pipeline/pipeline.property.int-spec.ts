@@ -1,4 +1,4 @@
-import { OPEN_DEAL_STAGES, type OpenDealStage } from '@kam/kernel';
+import { mulberry32, OPEN_DEAL_STAGES, type OpenDealStage } from '@kam/kernel';
 import type { ReadScope } from '@kam/graphql';
 import { availableBackends, EventLog, fixedClock, project, type ReportDb } from '../kpis/testing/report-test-kit';
 import { pipelineProjection } from './pipeline.projection';
@@ -19,17 +19,6 @@ const T0 = Date.UTC(2026, 1, 1);
 const REPS = ['r1', 'r2', 'r3', 'r4'];
 const TEAMS = ['A', 'B'];
 const ALL: ReadScope = { kind: 'all' };
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface State {
   repId: string;

@@ -30,15 +30,3 @@ export function handled<T extends KnownEventType & EventType>(event: RecordedEve
     position: event.position,
   } as Handled<T>;
 }
-
-/** Ids of the deals a batch mentions (to load their state in one query). */
-export function dealIdsOf(events: readonly RecordedEvent[]): string[] {
-  const ids = new Set<string>();
-  for (const event of events) {
-    if (event.type.startsWith('Deal') || event.type === 'CompetitorRecorded' || event.type === 'FulfilmentRecorded') {
-      const dealId = (event.data as { dealId?: unknown } | null)?.dealId;
-      if (typeof dealId === 'string') ids.add(dealId);
-    }
-  }
-  return [...ids];
-}

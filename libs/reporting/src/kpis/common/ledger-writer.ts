@@ -32,10 +32,15 @@ export async function createLedgerWriterTables<F>(db: ReadDb, dialect: SqlDialec
     for (const d of spec.dims) builder = builder.addColumn(d, 'text', (c) => c.notNull());
     builder = builder.addColumn('team_id', 'text', (c) => c.notNull()).addColumn(bucket, 'integer', (c) => c.notNull());
     for (const m of spec.measures) builder = builder.addColumn(m, 'bigint', (c) => c.notNull().defaultTo(0));
-    // The builder's column typing cannot follow columns added in a loop.
-    const key = [...spec.dims, 'team_id', bucket] as never[];
+    // Keyed by team and bucket first: a report's sum over teams (sumLedger: teams × a bucket range)
+    // is a range of the key itself, with the measures at hand, instead of a secondary index plus a
+    // key lookup per row; the index serves the sums of one dimension value across teams (a rep's
+    // KPIs). The builder's column typing cannot follow columns added in a loop.
+    const key = ['team_id', bucket, ...spec.dims] as never[];
     await builder.addPrimaryKeyConstraint(`${table}_pk`, key).modifyEnd(withoutRowid(dialect)).execute();
-    await db.schema.createIndex(`${table}_team`).ifNotExists().on(table).columns(['team_id', bucket]).execute();
+    if (spec.dims.length > 0) {
+      await db.schema.createIndex(`${table}_dims`).ifNotExists().on(table).columns([...spec.dims, bucket]).execute();
+    }
   }
 }
 

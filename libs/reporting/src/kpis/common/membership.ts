@@ -1,9 +1,5 @@
-import { assertNever } from '@kam/kernel';
 import type { RepHired, RepOffboarded, RepTransferred, TeamFormed } from '@kam/org';
-import type { ReadTx } from '@kam/read-store';
-import type { Handled } from './events';
-import { indexName, NO_TEAM, num, str, type Db } from './sql';
-import { OPEN_END } from './time';
+import { indexName, NO_TEAM, str, type Db } from './sql';
 
 /**
  * Team membership of reps by business time, kept by every report read model that attributes
@@ -48,64 +44,11 @@ export interface MembershipChange {
   since: number;
 }
 
-export async function applyOrgEvent(tx: ReadTx, t: OrgTables, event: Handled<OrgEventType>): Promise<MembershipChange | null> {
-  switch (event.type) {
-    case 'TeamFormed':
-      await tx.insertInto(t.teams).values({ team_id: event.data.teamId }).onConflict((oc) => oc.column('team_id').doNothing()).execute();
-      return null;
-    case 'RepHired':
-      await closeOpenInterval(tx, t, event.data.repId, event.at);
-      await openInterval(tx, t, event.data.repId, event.data.teamId, event.at);
-      return { repId: event.data.repId, since: event.at };
-    case 'RepTransferred':
-      await closeOpenInterval(tx, t, event.data.repId, event.at);
-      await openInterval(tx, t, event.data.repId, event.data.teamId, event.at);
-      return { repId: event.data.repId, since: event.at };
-    case 'RepOffboarded':
-      await closeOpenInterval(tx, t, event.data.repId, event.at);
-      return { repId: event.data.repId, since: event.at };
-    default:
-      return assertNever(event);
-  }
-}
-
-async function closeOpenInterval(tx: ReadTx, t: OrgTables, repId: string, at: number): Promise<void> {
-  // A rep stream's business time never goes back, so the open interval starts at or before `at`.
-  await tx.updateTable(t.members).set({ valid_to: at }).where('rep_id', '=', repId).where('valid_to', '=', OPEN_END).execute();
-}
-
-async function openInterval(tx: ReadTx, t: OrgTables, repId: string, teamId: string, at: number): Promise<void> {
-  // Two membership events at the same instant: the later one replaces the zero-length interval.
-  await tx
-    .insertInto(t.members)
-    .values({ rep_id: repId, team_id: teamId, valid_from: at, valid_to: OPEN_END })
-    .onConflict((oc) => oc.columns(['rep_id', 'valid_from']).doUpdateSet({ team_id: teamId, valid_to: OPEN_END }))
-    .execute();
-}
-
 export interface MembershipInterval {
   repId: string;
   teamId: string;
   from: number;
   to: number;
-}
-
-function toInterval(row: Record<string, unknown>): MembershipInterval {
-  return { repId: str(row.rep_id), teamId: str(row.team_id), from: num(row.valid_from), to: num(row.valid_to) };
-}
-
-/** The team the rep was in at `at`, or NO_TEAM. */
-export async function teamAt(db: Db, members: string, repId: string, at: number): Promise<string> {
-  const row = await db
-    .selectFrom(members)
-    .select('team_id')
-    .where('rep_id', '=', repId)
-    .where('valid_from', '<=', at)
-    .where('valid_to', '>', at)
-    .orderBy('valid_from', 'desc')
-    .limit(1)
-    .executeTakeFirst();
-  return row ? str(row.team_id) : NO_TEAM;
 }
 
 export async function teamExists(db: Db, teams: string, teamId: string): Promise<boolean> {
@@ -122,24 +65,6 @@ export async function latestTeamOf(db: Db, members: string, repId: string): Prom
     .limit(1)
     .executeTakeFirst();
   return row ? str(row.team_id) : null;
-}
-
-/** Membership intervals of a team that overlap [startMs, endMs). */
-export async function teamIntervals(db: Db, members: string, teamId: string, startMs: number, endMs: number): Promise<MembershipInterval[]> {
-  const rows = await db
-    .selectFrom(members)
-    .selectAll()
-    .where('team_id', '=', teamId)
-    .where('valid_from', '<', endMs)
-    .where('valid_to', '>', startMs)
-    .execute();
-  return rows.map(toInterval);
-}
-
-/** Every membership interval of a rep, oldest first. */
-export async function repIntervals(db: Db, members: string, repId: string): Promise<MembershipInterval[]> {
-  const rows = await db.selectFrom(members).selectAll().where('rep_id', '=', repId).orderBy('valid_from').execute();
-  return rows.map(toInterval);
 }
 
 /** The team of the latest interval containing `at`, or NO_TEAM. */

@@ -5,7 +5,7 @@ import type { LedgerSpec } from './ledger';
 import { createLedgerWriterTables, LedgerWriter } from './ledger-writer';
 import { createOrgTables, ORG_EVENT_TYPES, type OrgEventType, type OrgTables } from './membership';
 import { OrgBatch } from './org-batch';
-import { str } from './sql';
+import { str, type Row } from './sql';
 import { replaceOnConflict, Statements, withoutRowid } from './statements';
 
 /**
@@ -33,8 +33,45 @@ export type OwnEventType = Exclude<KnownEventType, DealEventType>;
 export interface ReportTables {
   teams: string;
   members: string;
-  /** Open deals: deal_id → JSON state (a closed deal's row is deleted). */
+  /** The state of the open deals (a closed deal's rows are deleted); see DealCodec. */
   deals: string;
+}
+
+/**
+ * How a report stores the state of its open deals in its `deals` table. By default (JSON_DEALS)
+ * one row per deal, the state as JSON; a report whose open-deal state is rows it keeps anyway can
+ * store it there instead of keeping it twice.
+ */
+export interface DealCodec<S> {
+  /** The columns read and written (deal_id among them). */
+  columns: readonly string[];
+  createTable(db: ReadDb, name: string, ctx: ProjectionContext): Promise<void>;
+  /** The states of the deals whose stored rows these are. */
+  decode(rows: readonly Row[]): Map<string, S>;
+  /** The rows of one deal's state (values in `columns` order). */
+  encode(dealId: string, state: S): unknown[][];
+  /** 'one': a row per deal, replaced in place; 'many': a deal's rows are deleted and written again when it changes. */
+  rowsPerDeal: 'one' | 'many';
+}
+
+/** The default deal state: a row (deal_id, state as JSON) per open deal. */
+export function jsonDeals<S>(): DealCodec<S> {
+  return {
+    columns: ['deal_id', 'state'],
+    async createTable(db, name, ctx) {
+      // Without rowid (SQLite): one B-tree keyed by deal id instead of a rowid table plus its key index.
+      await db.schema
+        .createTable(name)
+        .ifNotExists()
+        .addColumn('deal_id', 'text', (c) => c.primaryKey())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .modifyEnd(withoutRowid(ctx.dialect))
+        .execute();
+    },
+    decode: (rows) => new Map(rows.map((r) => [str(r.deal_id), JSON.parse(str(r.state)) as S])),
+    encode: (dealId, state) => [[dealId, JSON.stringify(state)]],
+    rowsPerDeal: 'one',
+  };
 }
 
 /** One batch of a report projection, handed to the report's handlers. */
@@ -49,10 +86,11 @@ export class ReportBatch<S extends DealState, F> {
     readonly table: (logical: string) => string,
     org: OrgTables,
     deals: string,
+    codec: DealCodec<S>,
     ledger: LedgerSpec<F> | null,
   ) {
     this.org = new OrgBatch(sql, org);
-    this.deals = new DealStates<S>(sql, deals);
+    this.deals = new DealStates<S>(sql, deals, codec);
     this.ledgerWriter = ledger ? new LedgerWriter(ledger, sql, this.org) : null;
   }
 
@@ -75,11 +113,19 @@ export type EventHandlers<T extends OwnEventType | OrgEventType> = {
 };
 
 /** What a report does with one batch (a fresh object per batch: a rolled-back batch leaves nothing). */
-export interface ReportFold<S extends DealState, F, DT extends OwnDealEventType, ET extends OwnEventType, OT extends OrgEventType> {
+export interface ReportFold<
+  S extends DealState,
+  F,
+  DT extends OwnDealEventType,
+  ET extends OwnEventType,
+  OT extends OrgEventType,
+> {
   /** The deal's state when it opens. */
   opened(event: Handled<'DealOpened'>): S;
   /** Handlers of the report's own deal events, called only while the deal is open; they return its new state (or nothing when unchanged). */
   deal?: DealHandlers<S, DT>;
+  /** The open deal changed owner: its new state (by default the same state with the new owner). */
+  reassigned?(event: Handled<'DealReassigned'>, deal: S): S;
   /** Handlers of the report's own events besides deal events. */
   events?: EventHandlers<ET>;
   /** What the report adds to membership changes (after the shared membership and re-attribution). */
@@ -93,12 +139,20 @@ export interface ReportFold<S extends DealState, F, DT extends OwnDealEventType,
   flush?(): Promise<void>;
 }
 
-export interface ReportDefinition<S extends DealState, F, DT extends OwnDealEventType, ET extends OwnEventType, OT extends OrgEventType> {
+export interface ReportDefinition<
+  S extends DealState,
+  F,
+  DT extends OwnDealEventType,
+  ET extends OwnEventType,
+  OT extends OrgEventType,
+> {
   name: string;
   version: number;
   /** Logical table names (the shared ones included). */
   tables: Readonly<ReportTables & Record<string, string>>;
   dealEventTypes?: readonly DT[];
+  /** How the open deals' state is stored (default: jsonDeals). */
+  dealCodec?: DealCodec<S>;
   eventTypes?: readonly ET[];
   /** The closed-deal ledger, when the report keeps one. */
   ledger?: (table: (logical: string) => string) => LedgerSpec<F>;
@@ -114,12 +168,22 @@ export function orgTablesOf(tables: ReportTables, table: (logical: string) => st
   return { teams: table(tables.teams), members: table(tables.members) };
 }
 
-export function reportProjection<S extends DealState, F = never, DT extends OwnDealEventType = never, ET extends OwnEventType = never, OT extends OrgEventType = never>(
-  def: ReportDefinition<S, F, DT, ET, OT>,
-): Projection {
-  const eventTypes = [...ORG_EVENT_TYPES, ...SHARED_DEAL_EVENTS, ...(def.dealEventTypes ?? []), ...(def.eventTypes ?? [])];
+export function reportProjection<
+  S extends DealState,
+  F = never,
+  DT extends OwnDealEventType = never,
+  ET extends OwnEventType = never,
+  OT extends OrgEventType = never,
+>(def: ReportDefinition<S, F, DT, ET, OT>): Projection {
+  const eventTypes = [
+    ...ORG_EVENT_TYPES,
+    ...SHARED_DEAL_EVENTS,
+    ...(def.dealEventTypes ?? []),
+    ...(def.eventTypes ?? []),
+  ];
   const dealTypes = new Set<string>(def.dealEventTypes ?? []);
   const handledTypes = new Set<string>(eventTypes);
+  const codec = def.dealCodec ?? jsonDeals<S>();
   return {
     name: def.name,
     version: def.version,
@@ -129,27 +193,37 @@ export function reportProjection<S extends DealState, F = never, DT extends OwnD
     async createTables(db: ReadDb, ctx: ProjectionContext): Promise<void> {
       const table = (l: string) => ctx.table(l);
       await createOrgTables(db, orgTablesOf(def.tables, table));
-      // Without rowid (SQLite): one B-tree keyed by deal id instead of a rowid table plus its key index.
-      await db.schema
-        .createTable(table(def.tables.deals))
-        .ifNotExists()
-        .addColumn('deal_id', 'text', (c) => c.primaryKey())
-        .addColumn('state', 'text', (c) => c.notNull())
-        .modifyEnd(withoutRowid(ctx.dialect))
-        .execute();
+      await codec.createTable(db, table(def.tables.deals), ctx);
       if (def.ledger) await createLedgerWriterTables(db, ctx.dialect, def.ledger(table));
       await def.createTables?.(db, table, ctx);
     },
 
     async applyBatch(tx: ReadTx, events: readonly RecordedEvent[], ctx: ProjectionContext): Promise<void> {
       const table = (l: string) => ctx.table(l);
-      const batch = new ReportBatch<S, F>(tx, new Statements(tx, ctx.dialect), table, orgTablesOf(def.tables, table), table(def.tables.deals), def.ledger?.(table) ?? null);
+      const batch = new ReportBatch<S, F>(
+        tx,
+        new Statements(tx, ctx.dialect),
+        table,
+        orgTablesOf(def.tables, table),
+        table(def.tables.deals),
+        codec,
+        def.ledger?.(table) ?? null,
+      );
       const fold = def.fold(batch);
       await batch.deals.prefetch(storedDealIdsOf(events));
       // The handler maps are indexed by the event's own type: TypeScript cannot follow that link.
-      const dealHandlers = (fold.deal ?? {}) as Record<string, (event: Handled<DT>, deal: S) => S | undefined | Promise<S | undefined>>;
-      const eventHandlers = (fold.events ?? {}) as Record<string, (event: Handled<ET>) => void | Promise<void>>;
-      const orgHandlers = (fold.org ?? {}) as Record<string, ((event: Handled<OrgEventType>) => void | Promise<void>) | undefined>;
+      const dealHandlers = (fold.deal ?? {}) as Record<
+        string,
+        (event: Handled<DT>, deal: S) => S | undefined | Promise<S | undefined>
+      >;
+      const eventHandlers = (fold.events ?? {}) as Record<
+        string,
+        (event: Handled<ET>) => void | Promise<void>
+      >;
+      const orgHandlers = (fold.org ?? {}) as Record<
+        string,
+        ((event: Handled<OrgEventType>) => void | Promise<void>) | undefined
+      >;
 
       for (const raw of events) {
         // Narrowed to the whole known union: the switch cannot narrow a union of type parameters.
@@ -170,7 +244,11 @@ export function reportProjection<S extends DealState, F = never, DT extends OwnD
             break;
           case 'DealReassigned': {
             const deal = await batch.deals.get(event.data.dealId);
-            if (deal) batch.deals.set(event.data.dealId, { ...deal, repId: event.data.repId });
+            if (deal)
+              batch.deals.set(
+                event.data.dealId,
+                fold.reassigned ? fold.reassigned(event, deal) : { ...deal, repId: event.data.repId },
+              );
             break;
           }
           case 'DealWon':
@@ -219,7 +297,8 @@ function storedDealIdsOf(events: readonly RecordedEvent[]): string[] {
 
 /**
  * The open deals a batch touches: loaded in one query up front, changed in memory, written once
- * each at the end (upsert of the changed ones, delete of the stored ones that closed). A closed
+ * each at the end (DealCodec: upsert of the changed ones and delete of the stored ones that
+ * closed, or delete of every changed stored deal's rows and insert of the open ones'). A closed
  * deal is forgotten: every later event of it is ignored, as for a deal never opened, so the table
  * holds only the open deals and stays small.
  */
@@ -229,14 +308,16 @@ export class DealStates<S> {
   constructor(
     private readonly sql: Statements,
     private readonly table: string,
+    private readonly codec: DealCodec<S>,
   ) {}
 
   async prefetch(ids: readonly string[]): Promise<void> {
     const missing = ids.filter((id) => !this.rows.has(id));
     for (const id of missing) this.rows.set(id, { state: null, stored: false, dirty: false });
-    for (const row of await this.sql.selectIn('deal_id, state', this.table, 'deal_id', missing)) {
-      this.rows.set(str(row.deal_id), { state: JSON.parse(str(row.state)) as S, stored: true, dirty: false });
-    }
+    const found = this.codec.decode(
+      await this.sql.selectIn(this.codec.columns.join(', '), this.table, 'deal_id', missing),
+    );
+    for (const [id, state] of found) this.rows.set(id, { state, stored: true, dirty: false });
   }
 
   /** The open deal's state, or undefined for a closed or unknown deal. */
@@ -262,15 +343,23 @@ export class DealStates<S> {
   }
 
   async flush(): Promise<void> {
-    const upserts: unknown[][] = [];
+    const { columns, rowsPerDeal } = this.codec;
+    const writes: unknown[][] = [];
     const deletes: string[] = [];
-    for (const [id, row] of this.rows) {
+    // In deal-id order: consecutive rows land in the same pages of the deal-keyed table.
+    for (const id of [...this.rows.keys()].sort()) {
+      const row = this.rows.get(id)!;
       if (!row.dirty) continue;
-      if (row.state !== null) upserts.push([id, JSON.stringify(row.state)]);
-      else if (row.stored) deletes.push(id);
+      if (row.stored && (row.state === null || rowsPerDeal === 'many')) deletes.push(id);
+      if (row.state !== null) writes.push(...this.codec.encode(id, row.state));
     }
     await this.sql.deleteIn(this.table, 'deal_id', deletes);
-    await this.sql.insert(this.table, ['deal_id', 'state'], upserts, replaceOnConflict(['deal_id'], ['deal_id', 'state']));
+    await this.sql.insert(
+      this.table,
+      columns,
+      writes,
+      rowsPerDeal === 'one' ? replaceOnConflict(['deal_id'], columns) : '',
+    );
     this.rows.clear();
   }
 }

@@ -45,30 +45,6 @@ export function ratio(n: number, d: number): number | null {
   return d === 0 ? null : n / d;
 }
 
-/**
- * Adds `measures` to the row with key `key`, creating it when missing: one
- * INSERT … ON CONFLICT DO UPDATE SET m = table.m + excluded.m per chunk of rows.
- */
-export async function incrementRows(
-  tx: ReadTx,
-  table: string,
-  key: readonly string[],
-  measures: readonly string[],
-  rows: readonly Row[],
-): Promise<void> {
-  for (const chunk of chunks(rows)) {
-    await tx
-      .insertInto(table)
-      .values(chunk)
-      .onConflict((oc) =>
-        oc.columns(key).doUpdateSet(
-          Object.fromEntries(measures.map((m) => [m, sql`${sql.ref(`${table}.${m}`)} + ${sql.ref(`excluded.${m}`)}`])),
-        ),
-      )
-      .execute();
-  }
-}
-
 /** Multi-row upsert that replaces every non-key column. */
 export async function upsertRows(tx: ReadTx, table: string, key: readonly string[], rows: readonly Row[]): Promise<void> {
   const first = rows[0];
