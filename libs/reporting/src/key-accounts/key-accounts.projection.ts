@@ -58,7 +58,7 @@ const ALL_DAY_COLUMNS = ['day', 'account_id', 'won_value'];
 
 export const keyAccountProjection = reportProjection<KeyAccountDeal, KeyAccountFact, never, 'AccountRegistered'>({
   name: KEY_ACCOUNT_PROJECTION_NAME,
-  version: 3,
+  version: 4,
   tables: KEY_ACCOUNT_TABLES,
   eventTypes: ['AccountRegistered'],
   ledger: keyAccountLedger,
