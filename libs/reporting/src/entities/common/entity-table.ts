@@ -11,14 +11,17 @@ export interface EntityTableSpec<S> {
   /** Its primary-key column (a single id). */
   key: string;
   fromRow(row: Row): S;
-  /** Columns of the current row, without the key, `since` and nothing the spec does not own. */
+  /**
+   * Columns of the current row, without the key, `since` and nothing the spec does not own; a new
+   * object at every call (the table adds its key columns to it instead of copying it).
+   */
   toRow(state: S): Row;
   versions?: {
     /** Physical table of intervals; primary key (versionKey, valid_from). */
     table: string;
     /** Column naming the entity in the versions table. */
     key: string;
-    /** Snapshot columns of one interval (without key, valid_from, valid_to). */
+    /** Snapshot columns of one interval (without key, valid_from, valid_to); a new object at every call. */
     toRow(state: S): Row;
     /**
      * Write-back, when a rebuild creates the table without its key: creates the index of
@@ -247,11 +250,21 @@ export class EntityTable<S> {
 
   private currentRow(id: string, entry: Entry<S>): Row {
     const { spec } = this;
-    return {
-      [spec.key]: id,
-      ...spec.toRow(entry.state),
-      ...(spec.versions ? { since: entry.since } : {}),
-    };
+    // toRow's object is fresh: extended in place, not spread into another (one object per row).
+    const row = spec.toRow(entry.state);
+    row[spec.key] = id;
+    if (spec.versions) row.since = entry.since;
+    return row;
+  }
+
+  /** One interval row (toRow's fresh object, extended in place). */
+  private intervalRow(id: string, from: string, to: string | null, state: S): Row {
+    const versions = this.spec.versions!;
+    const row = versions.toRow(state);
+    row[versions.key] = id;
+    row.valid_from = from;
+    row.valid_to = to;
+    return row;
   }
 
   private async deleteOpenIntervals(tx: ReadTx, ids: string[]): Promise<void> {
@@ -267,17 +280,16 @@ export class EntityTable<S> {
 
   /** The intervals that replace an entity's open one: closed base, the batch's own, the last open. */
   private intervalsOf(id: string, list: Array<PendingVersion<S>>, out: Row[], withOpen: boolean): void {
-    const versions = this.spec.versions!;
     const first = list[0];
     if (!first) return;
     const base = this.base.get(id);
     if (base && base.since < first.from) {
-      out.push({ [versions.key]: id, valid_from: base.since, valid_to: first.from, ...versions.toRow(base.state) });
+      out.push(this.intervalRow(id, base.since, first.from, base.state));
     }
     const n = withOpen ? list.length : list.length - 1;
     for (let i = 0; i < n; i++) {
       const version = list[i]!;
-      out.push({ [versions.key]: id, valid_from: version.from, valid_to: list[i + 1]?.from ?? null, ...versions.toRow(version.state) });
+      out.push(this.intervalRow(id, version.from, list[i + 1]?.from ?? null, version.state));
     }
   }
 
@@ -370,7 +382,7 @@ export class EntityTable<S> {
       if (!entry || !entry.dirty) continue;
       rows.push(this.currentRow(id, entry));
       if (spec.versions) {
-        open.push({ [spec.versions.key]: id, valid_from: entry.since, valid_to: null, ...spec.versions.toRow(entry.state) });
+        open.push(this.intervalRow(id, entry.since, null, entry.state));
       }
     }
     await upsertRows(tx, spec.table, [spec.key], rows);

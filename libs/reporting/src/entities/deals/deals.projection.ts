@@ -130,7 +130,11 @@ function dealsTable(ctx: ProjectionContext): EntityTable<DealCurrent> {
       table: ctx.table(DEALS_TABLE),
       key: 'id',
       fromRow: (row) => ({ ...dealFromRow(row), updatedAt: toStr(row.updated_at) }),
-      toRow: (d) => ({ ...snapshot(d), updated_at: d.updatedAt }),
+      toRow: (d) => {
+        const row = snapshot(d);
+        row.updated_at = d.updatedAt;
+        return row;
+      },
       versions: {
         table: ctx.table(DEAL_VERSIONS_TABLE),
         key: 'deal_id',
