@@ -206,6 +206,16 @@ export class EntityTable<S> {
     for (const [id, entry] of this.current) if (entry) yield [id, entry.state];
   }
 
+  /**
+   * The loaded entities that exist and pass `test`, with their in-batch state, in `entries()`
+   * order; a list, so `put` may follow. Scans the working set without an iterator's tuple per entry.
+   */
+  loadedWhere(test: (state: S) => boolean): Array<[string, S]> {
+    const out: Array<[string, S]> = [];
+    for (const [id, entry] of this.current) if (entry !== null && test(entry.state)) out.push([id, entry.state]);
+    return out;
+  }
+
   /** Ids written by this batch. */
   dirtyIds(): string[] {
     return [...this.dirty];
@@ -350,6 +360,13 @@ export class EntityTable<S> {
       for (const id of leaving) this.forget(mem, id);
       if (leaving.length > 0) mem.evicted = true;
       for (const [id, entry] of incoming) {
+        const known = mem.entries.get(id);
+        if (known !== undefined && known.group === entry.group) {
+          // Same group: only its place in the least-recently-changed order moves.
+          mem.entries.delete(id);
+          mem.entries.set(id, entry);
+          continue;
+        }
         this.forget(mem, id);
         mem.entries.set(id, entry);
         if (entry.group !== undefined) {

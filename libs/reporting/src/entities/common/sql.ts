@@ -28,9 +28,18 @@ export function isoInstant(value: string | Date): string {
   // exactly what `new Date(value).toISOString()` gives; anything else takes the full path.
   if (typeof value === 'string' && isStoredShape(value)) return value;
   const date = value instanceof Date ? value : new Date(value);
-  if (Number.isNaN(date.getTime())) throw new Error(`Not an instant: ${String(value)}`);
-  return date.toISOString();
+  const time = date.getTime();
+  if (Number.isNaN(time)) throw new Error(`Not an instant: ${String(value)}`);
+  // Consecutive events mostly share their recording instant (appended together): one-entry memo.
+  if (time !== lastTime) {
+    lastTime = time;
+    lastIso = date.toISOString();
+  }
+  return lastIso;
 }
+
+let lastTime = Number.NaN;
+let lastIso = '';
 
 const STORED_SHAPE = /^(\d{4})-(\d{2})-(\d{2})T([01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{3}Z$/;
 
