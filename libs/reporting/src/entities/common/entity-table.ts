@@ -11,14 +11,17 @@ export interface EntityTableSpec<S> {
   /** Its primary-key column (a single id). */
   key: string;
   fromRow(row: Row): S;
-  /** Columns of the current row, without the key, `since` and nothing the spec does not own. */
+  /**
+   * Columns of the current row, without the key, `since` and nothing the spec does not own; a new
+   * object at every call (the table adds its key columns to it instead of copying it).
+   */
   toRow(state: S): Row;
   versions?: {
     /** Physical table of intervals; primary key (versionKey, valid_from). */
     table: string;
     /** Column naming the entity in the versions table. */
     key: string;
-    /** Snapshot columns of one interval (without key, valid_from, valid_to). */
+    /** Snapshot columns of one interval (without key, valid_from, valid_to); a new object at every call. */
     toRow(state: S): Row;
     /**
      * Write-back, when a rebuild creates the table without its key: creates the index of
@@ -203,6 +206,16 @@ export class EntityTable<S> {
     for (const [id, entry] of this.current) if (entry) yield [id, entry.state];
   }
 
+  /**
+   * The loaded entities that exist and pass `test`, with their in-batch state, in `entries()`
+   * order; a list, so `put` may follow. Scans the working set without an iterator's tuple per entry.
+   */
+  loadedWhere(test: (state: S) => boolean): Array<[string, S]> {
+    const out: Array<[string, S]> = [];
+    for (const [id, entry] of this.current) if (entry !== null && test(entry.state)) out.push([id, entry.state]);
+    return out;
+  }
+
   /** Ids written by this batch. */
   dirtyIds(): string[] {
     return [...this.dirty];
@@ -247,11 +260,21 @@ export class EntityTable<S> {
 
   private currentRow(id: string, entry: Entry<S>): Row {
     const { spec } = this;
-    return {
-      [spec.key]: id,
-      ...spec.toRow(entry.state),
-      ...(spec.versions ? { since: entry.since } : {}),
-    };
+    // toRow's object is fresh: extended in place, not spread into another (one object per row).
+    const row = spec.toRow(entry.state);
+    row[spec.key] = id;
+    if (spec.versions) row.since = entry.since;
+    return row;
+  }
+
+  /** One interval row (toRow's fresh object, extended in place). */
+  private intervalRow(id: string, from: string, to: string | null, state: S): Row {
+    const versions = this.spec.versions!;
+    const row = versions.toRow(state);
+    row[versions.key] = id;
+    row.valid_from = from;
+    row.valid_to = to;
+    return row;
   }
 
   private async deleteOpenIntervals(tx: ReadTx, ids: string[]): Promise<void> {
@@ -267,17 +290,16 @@ export class EntityTable<S> {
 
   /** The intervals that replace an entity's open one: closed base, the batch's own, the last open. */
   private intervalsOf(id: string, list: Array<PendingVersion<S>>, out: Row[], withOpen: boolean): void {
-    const versions = this.spec.versions!;
     const first = list[0];
     if (!first) return;
     const base = this.base.get(id);
     if (base && base.since < first.from) {
-      out.push({ [versions.key]: id, valid_from: base.since, valid_to: first.from, ...versions.toRow(base.state) });
+      out.push(this.intervalRow(id, base.since, first.from, base.state));
     }
     const n = withOpen ? list.length : list.length - 1;
     for (let i = 0; i < n; i++) {
       const version = list[i]!;
-      out.push({ [versions.key]: id, valid_from: version.from, valid_to: list[i + 1]?.from ?? null, ...versions.toRow(version.state) });
+      out.push(this.intervalRow(id, version.from, list[i + 1]?.from ?? null, version.state));
     }
   }
 
@@ -338,6 +360,13 @@ export class EntityTable<S> {
       for (const id of leaving) this.forget(mem, id);
       if (leaving.length > 0) mem.evicted = true;
       for (const [id, entry] of incoming) {
+        const known = mem.entries.get(id);
+        if (known !== undefined && known.group === entry.group) {
+          // Same group: only its place in the least-recently-changed order moves.
+          mem.entries.delete(id);
+          mem.entries.set(id, entry);
+          continue;
+        }
         this.forget(mem, id);
         mem.entries.set(id, entry);
         if (entry.group !== undefined) {
@@ -370,7 +399,7 @@ export class EntityTable<S> {
       if (!entry || !entry.dirty) continue;
       rows.push(this.currentRow(id, entry));
       if (spec.versions) {
-        open.push({ [spec.versions.key]: id, valid_from: entry.since, valid_to: null, ...spec.versions.toRow(entry.state) });
+        open.push(this.intervalRow(id, entry.since, null, entry.state));
       }
     }
     await upsertRows(tx, spec.table, [spec.key], rows);

@@ -130,7 +130,11 @@ function dealsTable(ctx: ProjectionContext): EntityTable<DealCurrent> {
       table: ctx.table(DEALS_TABLE),
       key: 'id',
       fromRow: (row) => ({ ...dealFromRow(row), updatedAt: toStr(row.updated_at) }),
-      toRow: (d) => ({ ...snapshot(d), updated_at: d.updatedAt }),
+      toRow: (d) => {
+        const row = snapshot(d);
+        row.updated_at = d.updatedAt;
+        return row;
+      },
       versions: {
         table: ctx.table(DEAL_VERSIONS_TABLE),
         key: 'deal_id',
@@ -276,10 +280,8 @@ export const dealsProjection: Projection = {
         const { repId, teamId } = event.data;
         repTeams.put(repId, { teamId });
         await deals.loadWhere(tx, { rep_id: repId, is_open: 1 }, repId);
-        for (const [id, deal] of [...deals.entries()]) {
-          if (deal.repId === repId && deal.open && deal.teamId !== teamId)
-            deals.put(id, { ...deal, teamId, updatedAt }, at);
-        }
+        for (const [id, deal] of deals.loadedWhere((d) => d.repId === repId && d.open && d.teamId !== teamId))
+          deals.put(id, { ...deal, teamId, updatedAt }, at);
         continue;
       }
       const id = event.data.dealId;
