@@ -267,7 +267,11 @@ export class SqliteEventStore implements EventStore, SqliteSubscriptionSource {
    * From now on the WAL is copied into the file by a worker thread, not inside this connection's
    * commits (which would stall the event loop for the copy and its fsyncs). This connection keeps
    * a far higher autocheckpoint as the fallback if the worker dies; the WAL keeps the file crash
-   * safe either way (a checkpoint only moves committed pages).
+   * safe either way (a checkpoint only moves committed pages). Under steady appends the WAL rarely
+   * restarts from the beginning (that needs a write to find everything copied, and one lands
+   * during most of the worker's fsyncs): it grows to the fallback threshold, whose checkpoint then
+   * has only the last ~100 ms to copy (measured: 6,000 appends at 300/s, max 18 ms, 2 over 10 ms,
+   * against 26 over 10 ms and max 32 ms with SQLite's default every 1000 pages).
    */
   private startCheckpoints(file: string): void {
     this.db.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
