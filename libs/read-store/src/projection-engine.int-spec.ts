@@ -2,7 +2,7 @@ import { Registry } from 'prom-client';
 import { StaleReadModelError } from '@kam/kernel';
 import type { RecordedEvent } from '@kam/event-store';
 import { ProjectionEngine } from './projection-engine';
-import { ProjectionStateMovedError, servedGenerationGuard, writeBatch, contextFor } from './projection-writer';
+import { ProjectionStateMovedError, moveCheckpoints, servedGenerationGuard, writeBatch, contextFor } from './projection-writer';
 import { ensureProjectionState } from './projection-state';
 import { countingProjection, expectedCounts, readCounts } from './testing/counting-projection';
 import {
@@ -122,6 +122,44 @@ describe.each(availableBackends())('projection engine on $name', (backend) => {
     );
     expect(await readCounts(rs, 'counting', good.logicalTable)).toEqual(before);
     expect((await rs.readState('counting'))?.checkpoint).toBe(first[9]!.position);
+  });
+
+  it('moves the checkpoints of several projections in one compare-and-set: all of them, or none when one moved', async () => {
+    const log = await appendEvents(events.store, 6);
+    const rs = db.readStore;
+    const clock = () => new Date();
+    const names = ['ca', 'cb', 'cc'];
+    for (const name of names) await ensureProjectionState(rs, countingProjection({ name }), clock);
+    const moves = (expected: (name: string) => string | null) =>
+      names.map((name) => ({ projection: name, generation: 1, expected: expected(name) }));
+    await rs.db.transaction().execute((tx) => moveCheckpoints(tx, moves(() => null), endOf(log.slice(0, 3)), clock));
+    for (const name of names) expect((await rs.readState(name))?.checkpoint).toBe(log[2]!.position);
+
+    // cb's checkpoint is not where the writer thinks (another engine moved it): nothing moves.
+    const stale = moves((name) => (name === 'cb' ? log[1]!.position : log[2]!.position));
+    await expect(rs.db.transaction().execute((tx) => moveCheckpoints(tx, stale, endOf(log), clock))).rejects.toBeInstanceOf(
+      ProjectionStateMovedError,
+    );
+    for (const name of names) expect((await rs.readState(name))?.checkpoint).toBe(log[2]!.position);
+    // A generation that is no longer served does not match either.
+    const swapped = moves(() => log[2]!.position).map((move) => (move.projection === 'cc' ? { ...move, generation: 2 } : move));
+    await expect(rs.db.transaction().execute((tx) => moveCheckpoints(tx, swapped, endOf(log), clock))).rejects.toBeInstanceOf(
+      ProjectionStateMovedError,
+    );
+    for (const name of names) expect((await rs.readState(name))?.checkpoint).toBe(log[2]!.position);
+  });
+
+  it('live rounds move the checkpoints of projections that handle none of their events, and count the rest once', async () => {
+    const counted = countingProjection({ name: 'deals_only', eventTypes: ['DealOpened'] });
+    const idle = [countingProjection({ name: 'teams_only', eventTypes: ['TeamFormed'] }), countingProjection({ name: 'reps_only', eventTypes: ['RepHired'] })];
+    const engine = engineFor({ projections: [counted, ...idle] });
+    await engine.start();
+    for (let i = 0; i < 5; i++) await appendEvents(events.store, 3, { types: ['DealOpened'] });
+    const head = (await events.store.headPosition())!;
+    await engine.waitForPosition(head, 5000);
+    for (const projection of [counted, ...idle]) expect((await db.readStore.readState(projection.name))?.checkpoint).toBe(head);
+    expect(await readCounts(db.readStore, 'deals_only', counted.logicalTable)).toEqual(expectedCounts(await allEvents(events.store), ['DealOpened']));
+    expect(await readCounts(db.readStore, 'teams_only', idle[0]!.logicalTable)).toEqual({});
   });
 
   it('parks a poison event, goes on with the rest, and retryParked applies it once fixed', async () => {

@@ -13,8 +13,10 @@ import {
   deserializeEvent,
   errorMessage,
   isProjectionFault,
+  moveCheckpoints,
   servedGenerationGuard,
   type BatchEnd,
+  type CheckpointMove,
 } from './projection-writer';
 import { PARKED_EVENTS_TABLE, PROJECTION_STATE_TABLE, type ProjectionStateRow, type ReadStore } from './read-store';
 import { runRebuild } from './rebuild';
@@ -789,9 +791,14 @@ class Feed {
   private async writeTogether(parts: BatchPart[]): Promise<boolean> {
     const { readStore } = this.options;
     const ordered = [...parts].sort((a, b) => (a.runner.projection.name < b.runner.projection.name ? -1 : 1));
+    // SQLite: the projections with none of the round's events only move their checkpoint, all
+    // in one compare-and-set statement (the first write, so it takes the write lock up front).
+    const together = readStore.dialect === 'sqlite' ? checkpointOnly(ordered) : undefined;
+    const writing = together ? ordered.filter((part) => !together.parts.has(part)) : ordered;
     try {
       await readStore.db.transaction().execute(async (tx) => {
-        for (const part of ordered) {
+        if (together) await moveCheckpoints(tx, together.moves, together.end, this.engine.clock);
+        for (const part of writing) {
           const guard = servedGenerationGuard(part.runner.projection.name, part.generation, part.expected, this.engine.clock);
           await guard.check(tx, part.end);
           if (part.handled.length > 0) await part.runner.projection.applyBatch(tx, part.handled, part.runner.context(part.generation));
@@ -804,6 +811,26 @@ class Feed {
     this.engine.checkWaiters();
     return true;
   }
+}
+
+/**
+ * The parts of a round that handle none of its events and end where the first such part ends
+ * (in a shared feed all do); undefined when fewer than two, where one statement saves nothing.
+ */
+function checkpointOnly(
+  parts: readonly BatchPart[],
+): { parts: Set<BatchPart>; moves: CheckpointMove[]; end: BatchEnd } | undefined {
+  let end: BatchEnd | undefined;
+  const chosen = new Set<BatchPart>();
+  const moves: CheckpointMove[] = [];
+  for (const part of parts) {
+    if (part.handled.length > 0) continue;
+    end ??= part.end;
+    if (part.end.position !== end.position || part.end.recordedAt.getTime() !== end.recordedAt.getTime()) continue;
+    chosen.add(part);
+    moves.push({ projection: part.runner.projection.name, generation: part.generation, expected: part.expected });
+  }
+  return end && chosen.size > 1 ? { parts: chosen, moves, end } : undefined;
 }
 
 /** One projection: its state, its buffer on the feed it is attached to, its committed checkpoint. */

@@ -136,6 +136,44 @@ export function servedGenerationGuard(
   };
 }
 
+/** A served generation whose checkpoint only moves in this round (none of the round's events are its). */
+export interface CheckpointMove {
+  projection: string;
+  generation: number;
+  /** Committed checkpoint the write expects (compare-and-set). */
+  expected: string | null;
+}
+
+/**
+ * servedGenerationGuard's compare-and-set for many projections at once, all moving to `end`: one
+ * UPDATE instead of one per projection (a live round of a handful of events has most of the 12
+ * projections handle none of them). It throws ProjectionStateMovedError unless every row matched,
+ * without saying which one did not: the caller rolls back and writes each projection alone, where
+ * its own guard tells. For SQLite, whose write lock is the whole file; on PostgreSQL one statement
+ * would row-lock in scan order, not in the name order every multi-projection writer keeps.
+ */
+export async function moveCheckpoints(
+  tx: ReadTx,
+  moves: readonly CheckpointMove[],
+  end: BatchEnd,
+  clock: () => Date,
+): Promise<void> {
+  if (moves.length === 0) return;
+  const now = clock().toISOString();
+  const matches = sql.join(
+    moves.map(
+      (move) =>
+        sql`(name = ${move.projection} and generation = ${move.generation} and checkpoint is not distinct from ${move.expected})`,
+    ),
+    sql` or `,
+  );
+  const result = await sql`update ${sql.table(PROJECTION_STATE_TABLE)} set checkpoint = ${end.position}, last_event_at = ${end.recordedAt.toISOString()}, updated_at = ${now} where ${matches}`.execute(tx);
+  if (result.numAffectedRows !== BigInt(moves.length)) {
+    const names = moves.map((move) => move.projection).join(', ');
+    throw new ProjectionStateMovedError(names, `${moves.length - Number(result.numAffectedRows ?? 0n)} of the checkpoints to move are no longer current`);
+  }
+}
+
 /** Guard of a rebuild: the checkpoint lives in memory; the claim (owner + heartbeat) must still be ours. */
 export function rebuildClaimGuard(projection: string, owner: string, clock: () => Date): WriteGuard {
   return {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,6 +51,41 @@ describe('SqliteEventStore (SQLite specifics)', () => {
     const full = await open({ file: newFile(), synchronous: 'FULL' });
     expect(full.settings()).toEqual({ journalMode: 'wal', synchronous: 'FULL' });
     expect(normal.kind).toBe('sqlite');
+  });
+
+  it('copies the WAL into the file from a worker thread, not in its commits, and leaves no WAL after close', async () => {
+    // ~400 KB of events: far below SQLite's own autocheckpoint (1000 pages), so only the worker
+    // grows the database file; with background checkpoints off it stays as it was.
+    const fill = async (store: SqliteEventStore): Promise<void> => {
+      for (let i = 0; i < 20; i++) {
+        const events = Array.from({ length: 10 }, () => event('Filled', { text: 'x'.repeat(2000) }));
+        await store.append(`fill-${i}`, events, 'no_stream');
+      }
+    };
+    const grows = async (file: string, before: number): Promise<boolean> => {
+      for (let waited = 0; waited < 1500; waited += 50) {
+        if (statSync(file).size > before + 200_000) return true;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      return false;
+    };
+    const background = newFile();
+    const store = await open({ file: background });
+    const before = statSync(background).size;
+    await fill(store);
+    expect(await grows(background, before)).toBe(true);
+    await store.append('after-checkpoint', [event('Filled')], 'no_stream');
+    await store.close();
+    expect(existsSync(`${background}-wal`)).toBe(false);
+
+    const inline = newFile();
+    const plain = await open({ file: inline, backgroundCheckpoints: false });
+    const plainBefore = statSync(inline).size;
+    await fill(plain);
+    expect(await grows(inline, plainBefore)).toBe(false);
+    const reopened = await open({ file: background });
+    expect((await reopened.readStream('after-checkpoint')).length).toBe(1);
+    expect((await reopened.readAll({ maxCount: 1000 })).length).toBe(201);
   });
 
   it('reads KAM_SQLITE_SYNCHRONOUS values', () => {

@@ -33,6 +33,7 @@ import {
   type SqliteEventRow,
   type SqliteSubscriptionSource,
 } from './sqlite-subscription';
+import { startCheckpointer, type Checkpointer } from './sqlite-checkpointer';
 
 export {
   DEFAULT_BUSY_TIMEOUT_MS,
@@ -54,7 +55,15 @@ export interface SqliteEventStoreOptions {
   synchronous?: SqliteSynchronous;
   /** How long an append waits for another process's write lock; default 5000 ms, then EventStoreUnavailable. */
   busyTimeoutMs?: number;
+  /**
+   * WAL checkpoints on a worker thread (sqlite-checkpointer.ts), started at the first append;
+   * default true for a file. False leaves them to SQLite's autocheckpoint inside the commits.
+   */
+  backgroundCheckpoints?: boolean;
 }
+
+/** WAL pages after which the appending connection checkpoints by itself (the worker is gone); SQLite's default is 1000. */
+const FALLBACK_AUTOCHECKPOINT_PAGES = 10_000;
 
 export const DEFAULT_POLL_INTERVAL_MS = 250;
 
@@ -134,6 +143,9 @@ export class SqliteEventStore implements EventStore, SqliteSubscriptionSource {
   ) => AppendResult;
   private appendQueue: QueuedAppend[] = [];
   private appendScheduled = false;
+  /** Undefined until the first append of a file store that checkpoints in the background. */
+  private checkpointer: Checkpointer | undefined;
+  private readonly file: string | undefined;
 
   constructor(options: SqliteEventStoreOptions) {
     this.upcasters = options.upcasters;
@@ -142,6 +154,9 @@ export class SqliteEventStore implements EventStore, SqliteSubscriptionSource {
     try {
       applySqlitePragmas(this.db, options.synchronous ?? 'NORMAL', options.busyTimeoutMs);
       migrateSqliteEventStore(this.db);
+      if (options.backgroundCheckpoints !== false && options.file !== ':memory:' && options.file !== '') {
+        this.file = options.file;
+      }
     } catch (error) {
       this.db.close();
       throw error;
@@ -218,6 +233,7 @@ export class SqliteEventStore implements EventStore, SqliteSubscriptionSource {
       for (const append of batch) append.reject(error);
       return;
     }
+    if (this.file !== undefined && this.checkpointer === undefined) this.startCheckpoints(this.file);
     if (batch.length === 1) {
       this.commitOne(batch[0]!);
       return;
@@ -246,6 +262,22 @@ export class SqliteEventStore implements EventStore, SqliteSubscriptionSource {
     }
     if (wrote) for (const subscription of this.subscriptions) subscription.notify();
   };
+
+  /**
+   * From now on the WAL is copied into the file by a worker thread, not inside this connection's
+   * commits (which would stall the event loop for the copy and its fsyncs). This connection keeps
+   * a far higher autocheckpoint as the fallback if the worker dies; the WAL keeps the file crash
+   * safe either way (a checkpoint only moves committed pages). Under steady appends the WAL rarely
+   * restarts from the beginning (that needs a write to find everything copied, and one lands
+   * during most of the worker's fsyncs): it grows to the fallback threshold, whose checkpoint then
+   * has only the last ~100 ms to copy (measured: 6,000 appends at 300/s, max 18 ms, 2 over 10 ms,
+   * against 26 over 10 ms and max 32 ms with SQLite's default every 1000 pages).
+   */
+  private startCheckpoints(file: string): void {
+    this.db.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
+    this.db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
+    this.checkpointer = startCheckpointer(file);
+  }
 
   /** An append alone in its turn: its own IMMEDIATE transaction, no savepoint. */
   private commitOne(append: QueuedAppend): void {
@@ -377,6 +409,8 @@ export class SqliteEventStore implements EventStore, SqliteSubscriptionSource {
     this.commitQueuedAppends();
     this.closed = true;
     await Promise.all([...this.subscriptions].map((subscription) => subscription.stop()));
+    // The worker closes first: this connection, the last one, then checkpoints and removes the WAL.
+    await this.checkpointer?.stop();
     this.db.close();
   }
 
