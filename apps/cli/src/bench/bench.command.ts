@@ -71,6 +71,8 @@ export interface BenchResults {
     how: string;
     /** RSS once the API answered on the data set, before any load. */
     startup_rss_mb: number;
+    /** VmRSS after each phase (startup, queries, mutations, lag_500, lag_sustainable). */
+    rss_after_phase_mb?: Record<string, number>;
     /** From the API's /metrics at the end (prom-client defaults), when it answers. */
     heap_used_mb?: number;
     heap_total_mb?: number;
@@ -198,6 +200,11 @@ export async function benchCommand(argv: string[]): Promise<void> {
       const token = await mintToken({ sub: 'bench-admin', role: 'ADMIN' }, BENCH_SECRET, 3600);
       await waitForReadModels(server.url, token, String(dataset.events));
       const startupRss = Math.round(server.memory()?.rssMb ?? NaN);
+      // RSS after each phase: where the peak comes from.
+      const rssAfter: Record<string, number> = { startup: startupRss };
+      const noteRss = (phase: string): void => {
+        rssAfter[phase] = Math.round(server.memory()?.rssMb ?? NaN);
+      };
       const graphql = await benchQueries(
         server.url,
         token,
@@ -206,13 +213,16 @@ export async function benchCommand(argv: string[]): Promise<void> {
         helloResult,
         log,
       );
+      noteRss('queries');
       const targets = await dealTargets(server.url, token);
       log('mutations: openDeal over HTTP');
       const mutations = await settle(() =>
         benchOpenDeal(server.url, token, targets, { connections, durationS, warmupS }),
       );
+      noteRss('mutations');
       log('lag: openDeal at 500/s, each awaited in the read models');
       const lag = await settle(() => measureLag(server.url, token, targets, { rate: 500, durationS }));
+      noteRss('lag_500');
       // The projection lag proper, at a rate the server sustains (500/s may be above what it writes).
       const sustainable = mutations.ok
         ? Math.max(10, Math.min(500, Math.floor((mutations.value.rps * 0.4) / 10) * 10))
@@ -221,6 +231,7 @@ export async function benchCommand(argv: string[]): Promise<void> {
       const lagSustainable = await settle(() =>
         measureLag(server.url, token, targets, { rate: sustainable, durationS }),
       );
+      noteRss('lag_sustainable');
       const heap = await heapFigures(server.url);
       const memory = server.memory();
       clearInterval(sampler);
@@ -246,6 +257,7 @@ export async function benchCommand(argv: string[]): Promise<void> {
           peak_rss_mb: Math.round(memory?.hwmMb ?? NaN),
           max_sampled_rss_mb: Math.round(Math.max(maxRss, memory?.rssMb ?? 0)),
           startup_rss_mb: startupRss,
+          rss_after_phase_mb: rssAfter,
           ...heap,
           how: 'VmHWM of the API child from /proc/<pid>/status after every phase (start on the data set, queries, mutations, lag)',
         },
