@@ -105,7 +105,7 @@ describe.each(availableBackends())('rebuild claims of dead processes and abandon
     const child = await rebuildChild('claimed');
     const claimed = await db.readStore.readState('counting');
     expect(claimed).toMatchObject({ generation: 2, status: 'rebuilding' });
-    expect(JSON.parse(claimed!.rebuild_holder!)).toMatchObject({ host: currentClaimHolder().host, pid: child.pid });
+    expect(JSON.parse(claimed!.rebuild_holder!)).toMatchObject({ host: currentClaimHolder().host, pid: child.pid, owner: claimed!.rebuild_owner });
     // Alive, its claim holds (a heartbeat this fresh would hold anyway: staleness is not what decides here).
     await expect(
       rebuildProjections({ store: events.store, readStore: db.readStore, projections: [projection], dropOldAfterMs: 0, staleClaimMs: NEVER_STALE_MS }),
@@ -164,6 +164,28 @@ describe.each(availableBackends())('rebuild claims of dead processes and abandon
     expect(await db.readStore.readState('counting')).toMatchObject({ generation: 3, status: 'live', rebuild_owner: null });
     await engine.waitForPosition('600', 10_000);
     expect(await readCounts(db.readStore, 'counting', projection.logicalTable)).toEqual(expectedCounts(await allEvents(events.store)));
+  });
+
+  it('takes over only for the owner the dead holder wrote (a holder left by an earlier claim does not vouch for a newer one)', async () => {
+    await appendEvents(events.store, 100);
+    const projection = countingProjection();
+    await rebuildProjections({ store: events.store, readStore: db.readStore, projections: [projection], dropOldAfterMs: 0 });
+    const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+    children.push(child);
+    const dead = describeProcess(child.pid!)!;
+    await kill(child);
+    const claimBy = (owner: string, holderOwner: string) =>
+      db.readStore.db
+        .updateTable(PROJECTION_STATE_TABLE)
+        .set({ status: 'rebuilding', rebuild_owner: owner, rebuild_holder: JSON.stringify({ ...dead, owner: holderOwner }), rebuild_heartbeat_at: new Date().toISOString() })
+        .where('name', '=', 'counting')
+        .execute();
+    const rebuild = () =>
+      rebuildProjections({ store: events.store, readStore: db.readStore, projections: [projection], dropOldAfterMs: 0, staleClaimMs: NEVER_STALE_MS });
+    await claimBy('written-by-older-code', 'an-earlier-claim');
+    await expect(rebuild()).rejects.toBeInstanceOf(RebuildInProgressError);
+    await claimBy('dead-rebuild', 'dead-rebuild');
+    expect(await rebuild()).toMatchObject([{ fromGeneration: 2, generation: 3 }]);
   });
 
   it('leaves the generations a live claim protects, drops only those below served - 1', async () => {

@@ -26,6 +26,11 @@ export interface ClaimHolder {
   pidns?: string;
   pid: number;
   start?: string;
+  /**
+   * The `rebuild_owner` this holder wrote (in the stored JSON): a holder left over from an earlier
+   * claim (written by code that does not know this column) never vouches for the current owner.
+   */
+  owner?: string;
 }
 
 interface ProcStat {
@@ -126,17 +131,22 @@ export function claimHolderIsGone(holder: ClaimHolder): boolean {
 export async function claimRebuild(readStore: ReadStore, name: string, owner: string, clock: () => Date, staleMs: number): Promise<void> {
   const now = clock();
   const staleBefore = new Date(now.getTime() - staleMs).toISOString();
-  const set = { status: 'rebuilding', rebuild_owner: owner, rebuild_holder: JSON.stringify(currentClaimHolder()), rebuild_heartbeat_at: now.toISOString() };
-  const result = await readStore.db
-    .updateTable(PROJECTION_STATE_TABLE)
-    .set(set)
-    .where('name', '=', name)
-    .where((eb) => eb.or([eb('rebuild_owner', 'is', null), eb('rebuild_heartbeat_at', '<', staleBefore)]))
-    .executeTakeFirst();
-  if (result.numUpdatedRows > 0n) return;
-  const row = await readStore.readState(name);
-  const holder = parseClaimHolder(row?.rebuild_holder);
-  if (row?.rebuild_owner && holder && claimHolderIsGone(holder)) {
+  const holderText = JSON.stringify({ ...currentClaimHolder(), owner } satisfies ClaimHolder);
+  const set = { status: 'rebuilding', rebuild_owner: owner, rebuild_holder: holderText, rebuild_heartbeat_at: now.toISOString() };
+  // Twice: a claim released between the first compare-and-set and the read is free, not in progress.
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const result = await readStore.db
+      .updateTable(PROJECTION_STATE_TABLE)
+      .set(set)
+      .where('name', '=', name)
+      .where((eb) => eb.or([eb('rebuild_owner', 'is', null), eb('rebuild_heartbeat_at', '<', staleBefore)]))
+      .executeTakeFirst();
+    if (result.numUpdatedRows > 0n) return;
+    const row = await readStore.readState(name);
+    if (!row) break;
+    if (row.rebuild_owner === null) continue;
+    const holder = parseClaimHolder(row.rebuild_holder);
+    if (holder?.owner !== row.rebuild_owner || !claimHolderIsGone(holder)) break;
     const taken = await readStore.db
       .updateTable(PROJECTION_STATE_TABLE)
       .set(set)
