@@ -1,6 +1,9 @@
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import type { Projection } from './projection';
 import { contextFor } from './projection-writer';
-import { PROJECTION_STATE_TABLE, type ProjectionStateRow, type ReadStore } from './read-store';
+import { PROJECTION_STATE_TABLE, physicalTableName, type ProjectionStateRow, type ReadStore } from './read-store';
+import { DEFAULT_STALE_CLAIM_MS, RebuildInProgressError, claimRebuild, releaseRebuildClaim } from './rebuild-claim';
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
 /** PostgreSQL truncates identifiers at 63 bytes; keep room for `_g<generation>` and index suffixes. */
@@ -35,6 +38,9 @@ export async function ensureProjectionState(readStore: ReadStore, projection: Pr
   const existing = await readStore.readState(projection.name);
   if (existing) {
     readStore.noteGeneration(projection.name, existing.generation);
+    // The engine prepares every projection here at start, and every rebuild before its claim:
+    // the place where generations left by killed rebuilds go. Never a reason to fail a start.
+    await dropAbandonedGenerations(readStore, projection, clock).catch(() => undefined);
     return existing;
   }
   await readStore.db.transaction().execute(async (tx) => {
@@ -58,4 +64,68 @@ export async function ensureProjectionState(readStore: ReadStore, projection: Pr
   if (!row) throw new Error(`Projection ${projection.name}: state row vanished after creation`);
   readStore.noteGeneration(projection.name, row.generation);
   return row;
+}
+
+/**
+ * Drops the tables of every generation of a projection other than the one served, left by
+ * rebuilds killed before they dropped the generation they replaced (or the one they were
+ * building). Returns the physical tables dropped.
+ *
+ * Without racing a rebuild elsewhere: generations other than the served one are dropped only
+ * under the projection's rebuild claim (taken and released here; a claim of a dead holder on this
+ * host or a stale one is taken over). While another live process holds the claim — it is building
+ * served + 1, or it has just swapped and waits before dropping served - 1 for readers that still
+ * name it — only generations below served - 1 go: generations only grow, so nobody builds or
+ * reads those again.
+ */
+export async function dropAbandonedGenerations(
+  readStore: ReadStore,
+  projection: Projection,
+  clock: () => Date = () => new Date(),
+  staleClaimMs = DEFAULT_STALE_CLAIM_MS,
+): Promise<string[]> {
+  const listed = await generationTables(readStore, projection);
+  const row = await readStore.readState(projection.name);
+  if (!row || listed.every((t) => t.generation === row.generation)) return [];
+  const owner = randomUUID();
+  let claimed = true;
+  try {
+    await claimRebuild(readStore, projection.name, owner, clock, staleClaimMs);
+  } catch (error) {
+    if (!(error instanceof RebuildInProgressError)) throw error;
+    claimed = false;
+  }
+  const dropped: string[] = [];
+  try {
+    // Read again: with the claim held the served generation cannot move any more.
+    const served = claimed ? ((await readStore.readState(projection.name))?.generation ?? row.generation) : row.generation;
+    const tables = claimed ? await generationTables(readStore, projection) : listed;
+    for (const table of tables) {
+      if (claimed ? table.generation === served : table.generation >= served - 1) continue;
+      await readStore.db.schema.dropTable(table.name).ifExists().execute();
+      dropped.push(table.name);
+    }
+  } finally {
+    if (claimed) await releaseRebuildClaim(readStore, projection.name, owner);
+  }
+  return dropped;
+}
+
+/** The physical tables of every generation of a projection that exist in the read store. */
+export async function generationTables(readStore: ReadStore, projection: Projection): Promise<Array<{ name: string; generation: number }>> {
+  const query =
+    readStore.dialect === 'postgres'
+      ? sql<{ name: string }>`select tablename as name from pg_catalog.pg_tables where schemaname = current_schema()`
+      : sql<{ name: string }>`select name from sqlite_master where type = 'table'`;
+  const names = (await query.execute(readStore.db)).rows.map((r) => String(r.name));
+  const found: Array<{ name: string; generation: number }> = [];
+  for (const logical of projection.tables) {
+    const prefix = physicalTableName(logical, 0).slice(0, -1);
+    for (const name of names) {
+      if (!name.startsWith(prefix)) continue;
+      const digits = name.slice(prefix.length);
+      if (/^[1-9][0-9]*$/.test(digits)) found.push({ name, generation: Number(digits) });
+    }
+  }
+  return found;
 }

@@ -50,6 +50,11 @@ export interface ProjectionStateRow {
   last_event_at: string | null;
   rebuild_owner: string | null;
   rebuild_heartbeat_at: string | null;
+  /**
+   * The process holding the rebuild claim (JSON of `ClaimHolder`: host, boot id, pid namespace,
+   * pid, process start), so a claim left by a dead process on this host is taken over at once.
+   */
+  rebuild_holder: string | null;
 }
 
 export interface ParkedEventRow {
@@ -351,6 +356,12 @@ const MIGRATIONS: Record<string, Migration> = {
         .addColumn('event', 'text', (c) => c.notNull())
         .addPrimaryKeyConstraint('parked_events_pk', ['projection', 'generation', 'position'])
         .execute();
+    },
+  },
+  '0002_projection_state_rebuild_holder': {
+    async up(db) {
+      // Nullable, no default: an ALTER that SQLite and PostgreSQL apply in place to existing rows.
+      await db.schema.alterTable(PROJECTION_STATE_TABLE).addColumn('rebuild_holder', 'text').execute();
     },
   },
 };

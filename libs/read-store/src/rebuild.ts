@@ -17,6 +17,7 @@ import {
 } from './projection-writer';
 import { PARKED_EVENTS_TABLE, PROJECTION_STATE_TABLE, SQLITE_REBUILD_CACHE_KIB, physicalTableName, type ReadStore } from './read-store';
 import { approxEventsBetween } from './positions';
+import { DEFAULT_STALE_CLAIM_MS, RebuildInProgressError, claimRebuild, releaseRebuildClaim } from './rebuild-claim';
 
 export interface RebuildProgress {
   projection: string;
@@ -106,7 +107,10 @@ export interface RebuildOptions {
   dropOldAfterMs?: number;
   /** true (default): resolve after the old tables are dropped; false: drop them in the background. */
   awaitDrop?: boolean;
-  /** A claim whose heartbeat is older than this is considered abandoned (default 30 s). */
+  /**
+   * A claim whose heartbeat is older than this is considered abandoned (default 30 s). A claim
+   * whose holder ran on this host and is gone (killed rebuild or API) is taken over at once.
+   */
   staleClaimMs?: number;
   signal?: AbortSignal;
   clock?: () => Date;
@@ -116,13 +120,7 @@ export interface RebuildOptions {
   onDropError?: (error: unknown) => void;
 }
 
-/** Another process is rebuilding this projection (its claim is fresh). */
-export class RebuildInProgressError extends Error {
-  constructor(readonly projection: string) {
-    super(`Projection ${projection} is already being rebuilt`);
-    this.name = 'RebuildInProgressError';
-  }
-}
+export { RebuildInProgressError };
 
 /**
  * Some projections of a rebuild failed (their old generation is still served); `results` are
@@ -236,7 +234,7 @@ export async function runRebuild(options: RebuildOptions, selected: readonly Pro
     for (const projection of selected) {
       const before = await ensureProjectionState(readStore, projection, clock);
       try {
-        await claim(readStore, projection.name, owner, clock, options.staleClaimMs ?? 30_000);
+        await claimRebuild(readStore, projection.name, owner, clock, options.staleClaimMs ?? DEFAULT_STALE_CLAIM_MS);
       } catch (error) {
         if (skipClaimed && error instanceof RebuildInProgressError) {
           skipped.push(projection.name);
@@ -266,7 +264,7 @@ export async function runRebuild(options: RebuildOptions, selected: readonly Pro
       });
     }
   } catch (error) {
-    for (const job of jobs) await releaseClaim(readStore, job.projection.name, owner).catch(() => undefined);
+    for (const job of jobs) await releaseRebuildClaim(readStore, job.projection.name, owner).catch(() => undefined);
     throw error;
   }
   if (jobs.length === 0) return { results: [], failures: [], skipped };
@@ -277,7 +275,7 @@ export async function runRebuild(options: RebuildOptions, selected: readonly Pro
     job.failed = error;
     job.buffer = [];
     job.session.memory.clear();
-    await releaseClaim(readStore, job.projection.name, owner).catch(() => undefined);
+    await releaseRebuildClaim(readStore, job.projection.name, owner).catch(() => undefined);
     // A lost claim means another rebuild now owns generation g+1: its tables are not ours to drop.
     if (!(error instanceof ProjectionStateMovedError)) await dropTables(readStore, job.projection, job.target).catch(() => undefined);
   };
@@ -500,7 +498,11 @@ export async function runRebuild(options: RebuildOptions, selected: readonly Pro
   }));
 
   const awaitDrop = options.awaitDrop ?? true;
-  const drops = swapped.map((job) => dropAfter(readStore, job.projection, job.fromGeneration, options.dropOldAfterMs ?? 3000, !awaitDrop));
+  const drops = swapped.map((job) =>
+    dropAfter(readStore, job.projection, job.fromGeneration, options.dropOldAfterMs ?? 3000, !awaitDrop).finally(() =>
+      releaseRebuildClaim(readStore, job.projection.name, owner).catch(() => undefined),
+    ),
+  );
   if (awaitDrop) await Promise.all(drops);
   else for (const drop of drops) drop.catch((error: unknown) => options.onDropError?.(error));
 
@@ -517,27 +519,6 @@ class JobFailure extends Error {
     super(errorText(cause));
     this.name = 'JobFailure';
   }
-}
-
-async function claim(readStore: ReadStore, name: string, owner: string, clock: () => Date, staleMs: number): Promise<void> {
-  const now = clock();
-  const staleBefore = new Date(now.getTime() - staleMs).toISOString();
-  const result = await readStore.db
-    .updateTable(PROJECTION_STATE_TABLE)
-    .set({ status: 'rebuilding', rebuild_owner: owner, rebuild_heartbeat_at: now.toISOString() })
-    .where('name', '=', name)
-    .where((eb) => eb.or([eb('rebuild_owner', 'is', null), eb('rebuild_heartbeat_at', '<', staleBefore)]))
-    .executeTakeFirst();
-  if (result.numUpdatedRows === 0n) throw new RebuildInProgressError(name);
-}
-
-async function releaseClaim(readStore: ReadStore, name: string, owner: string): Promise<void> {
-  await readStore.db
-    .updateTable(PROJECTION_STATE_TABLE)
-    .set({ status: 'live', rebuild_owner: null, rebuild_heartbeat_at: null })
-    .where('name', '=', name)
-    .where('rebuild_owner', '=', owner)
-    .execute();
 }
 
 interface SwapInput {
@@ -599,8 +580,10 @@ async function swap(readStore: ReadStore, store: EventStore, jobs: Job[], input:
           checkpoint,
           last_event_at: end ? end.recordedAt.toISOString() : null,
           status: 'live',
-          rebuild_owner: null,
-          rebuild_heartbeat_at: null,
+          // The claim stays until the replaced generation is dropped (dropAfter releases it): a
+          // rebuild or a start elsewhere must not drop that generation under readers that still
+          // name it, and a holder killed in that wait is recognized as gone (rebuild-claim.ts).
+          rebuild_heartbeat_at: now,
           updated_at: now,
         })
         .where('name', '=', job.projection.name)
