@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { QUERY_CACHE, type QueryCache } from '@kam/reporting';
 import { startTestApp, type TestApp } from './support/test-app';
-import { mutationOf } from './support/write-side';
+import { AdminWriter } from './support/write-side';
 
 /*
  * The read cache (libs/reporting/src/common/query-cache.ts) on the real API: an answer kept for a
@@ -16,19 +16,10 @@ describe('read answers kept per read-model version', () => {
   let cache: QueryCache;
   const ids = { north: randomUUID(), south: randomUUID(), ann: randomUUID(), bob: randomUUID(), acme: randomUUID(), beta: randomUUID() };
   const FEB = { from: '2026-02-01', to: '2026-02-28' };
-  let position = '0';
 
-  async function admin(name: string, input: Record<string, unknown>, occurredAt?: string): Promise<string> {
-    const data = await app.mutate<Record<string, { position: string }>>(mutationOf(name), { input: occurredAt ? { ...input, occurredAt } : input });
-    position = data[name]!.position;
-    return position;
-  }
-
-  async function openDeal(repId: string, accountId: string, value: string, at?: string): Promise<string> {
-    const dealId = randomUUID();
-    await admin('openDeal', { dealId, accountId, repId, title: 'Deal', value, expectedCloseDate: '2030-06-30' }, at);
-    return dealId;
-  }
+  const writer = new AdminWriter(() => app);
+  const admin = writer.run.bind(writer);
+  const openDeal = writer.openDeal.bind(writer);
 
   const TEAM_PERFORMANCE = `query($t: ID!, $p: PeriodInput!, $at: String) {
     teamPerformance(teamId: $t, period: $p, atLeastPosition: $at) { teamId kpis { wonCount wonValue openPipelineValue } } }`;
@@ -57,7 +48,7 @@ describe('read answers kept per read-model version', () => {
     const d1 = await openDeal(ids.ann, ids.acme, '1000.00', '2026-02-01T00:00:00Z');
     await admin('winDeal', { dealId: d1, wonValue: '1000.00' }, '2026-02-10T00:00:00Z');
     await openDeal(ids.bob, ids.beta, '700.00', '2026-02-02T00:00:00Z');
-    await caughtUp(position);
+    await caughtUp(writer.position);
   });
   afterAll(async () => {
     await app?.close();
@@ -91,14 +82,14 @@ describe('read answers kept per read-model version', () => {
     expect(hits()).toBe(before + 1);
 
     const dealId = await openDeal(ids.bob, ids.beta, '42.00');
-    const after = await app.gql(DEALS, { at: position });
+    const after = await app.gql(DEALS, { at: writer.position });
     expect(after.errors).toBeUndefined();
     const idsAfter = after.data.deals.edges.map((e: { node: { id: string } }) => e.node.id);
     expect(idsAfter).toContain(dealId);
     expect(idsAfter).toHaveLength(first.data.deals.edges.length + 1);
     // A revision of the value shows at once too.
     await admin('reviseDealValue', { dealId, value: '43.00' });
-    const revised = await app.gql(DEALS, { at: position });
+    const revised = await app.gql(DEALS, { at: writer.position });
     expect(revised.data.deals.edges.find((e: { node: { id: string } }) => e.node.id === dealId).node.value).toBe('43.00');
   });
 
@@ -137,7 +128,7 @@ describe('read answers kept per read-model version', () => {
     expect(none.data.deals.edges).toEqual([]);
     // kam-c takes over South (a new supervisor): Bob's deals become readable.
     await admin('changeTeamSupervisor', { teamId: ids.south, supervisorId: 'kam-c' });
-    await caughtUp(position);
+    await caughtUp(writer.position);
     const some = await app.gql(DEALS, {}, supC);
     expect(some.errors).toBeUndefined();
     expect(some.data.deals.edges.length).toBeGreaterThan(0);
@@ -149,7 +140,7 @@ describe('read answers kept per read-model version', () => {
     const asOf = Date.parse(first.data.pipeline.asOf);
     expect(Math.abs(Date.now() - asOf)).toBeLessThan(5000);
     await openDeal(ids.bob, ids.beta, '100.00');
-    const after = await app.gql(PIPELINE_NOW, { t: ids.south, at: position });
+    const after = await app.gql(PIPELINE_NOW, { t: ids.south, at: writer.position });
     expect(after.data.pipeline.dealCount).toBe(first.data.pipeline.dealCount + 1);
   });
 });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { QUERY_CACHE, type QueryCache } from '@kam/reporting';
 import { startTestApp, type TestApp } from './support/test-app';
-import { mutationOf } from './support/write-side';
+import { AdminWriter } from './support/write-side';
 
 jest.setTimeout(30_000);
 
@@ -15,25 +15,16 @@ describe('whole responses kept per read-model version', () => {
   let cache: QueryCache;
   const ids = { north: randomUUID(), south: randomUUID(), ann: randomUUID(), bob: randomUUID(), acme: randomUUID(), beta: randomUUID() };
   const FEB = { from: '2026-02-01', to: '2026-02-28' };
-  let position = '0';
 
   const TEAM = `query($t: ID!, $p: PeriodInput!) { teamPerformance(teamId: $t, period: $p) { teamId kpis { wonCount wonValue } } }`;
   const DEALS = `{ deals(first: 50) { edges { node { id value repId } } } }`;
 
-  async function admin(name: string, input: Record<string, unknown>, occurredAt?: string): Promise<string> {
-    const data = await app.mutate<Record<string, { position: string }>>(mutationOf(name), { input: occurredAt ? { ...input, occurredAt } : input });
-    position = data[name]!.position;
-    return position;
-  }
-
-  async function openDeal(repId: string, accountId: string, value: string, at?: string): Promise<string> {
-    const dealId = randomUUID();
-    await admin('openDeal', { dealId, accountId, repId, title: 'Deal', value, expectedCloseDate: '2030-06-30' }, at);
-    return dealId;
-  }
+  const writer = new AdminWriter(() => app);
+  const admin = writer.run.bind(writer);
+  const openDeal = writer.openDeal.bind(writer);
 
   async function caughtUp(): Promise<void> {
-    const reply = await app.gql(`query($at: String) { teams(atLeastPosition: $at) { id } }`, { at: position });
+    const reply = await app.gql(`query($at: String) { teams(atLeastPosition: $at) { id } }`, { at: writer.position });
     expect(reply.errors).toBeUndefined();
   }
 

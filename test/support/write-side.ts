@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { EventStore } from '@kam/event-store';
 import { allEvents, startTestApp, type GqlReply, type StoreKind, type TestApp } from './test-app';
 
@@ -75,4 +76,27 @@ export async function typesOf(store: EventStore, streamId: string): Promise<stri
 
 export function minutesFromNow(minutes: number): string {
   return new Date(Date.now() + minutes * 60_000).toISOString();
+}
+
+/**
+ * Runs mutations as the harness's ADMIN and remembers the position of the last one, for the
+ * `atLeastPosition` of the reads that follow.
+ */
+export class AdminWriter {
+  position = '0';
+
+  constructor(private readonly app: () => TestApp) {}
+
+  async run(name: string, input: Record<string, unknown>, occurredAt?: string): Promise<string> {
+    const data = await this.app().mutate<Record<string, Result>>(mutationOf(name), { input: occurredAt ? { ...input, occurredAt } : input });
+    this.position = data[name]!.position;
+    return this.position;
+  }
+
+  /** Opens a deal (title "Deal", closing 2030-06-30) and returns its id. */
+  async openDeal(repId: string, accountId: string, value: string, at?: string): Promise<string> {
+    const dealId = randomUUID();
+    await this.run('openDeal', { dealId, accountId, repId, title: 'Deal', value, expectedCloseDate: '2030-06-30' }, at);
+    return dealId;
+  }
 }

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import type { ReadScope } from '@kam/graphql';
-import { EventLog, project, sqliteBackend } from '../kpis/testing/report-test-kit';
+import { EventLog, project, sqliteBackend, validDealSteps } from '../kpis/testing/report-test-kit';
 import { epochDay, instantMs } from '../kpis/common/time';
 import { keyAccountProjection } from './key-accounts.projection';
 import { KeyAccountQueries } from './key-accounts.queries';
@@ -46,21 +46,7 @@ const at = fc.oneof(
 );
 const day = fc.integer({ min: -5, max: SPAN_DAYS + 5 });
 
-/** Keeps what a deal's stream can hold: opened once, reassigned while open, closed once. */
-function valid(steps: ReadonlyArray<[Op, number]>): Array<[Op, number]> {
-  const state = new Map<number, 'open' | 'closed'>();
-  return steps.filter(([o]) => {
-    if (o.kind === 'open') {
-      if (state.has(o.deal)) return false;
-      state.set(o.deal, 'open');
-    } else if (o.kind === 'reassign') return state.get(o.deal) === 'open';
-    else if (o.kind === 'win' || o.kind === 'lose') {
-      if (state.get(o.deal) !== 'open') return false;
-      state.set(o.deal, 'closed');
-    }
-    return true;
-  });
-}
+const valid = (steps: ReadonlyArray<[Op, number]>): Array<[Op, number]> => validDealSteps(steps);
 
 function logOf(steps: ReadonlyArray<[Op, number]>): EventLog {
   const log = new EventLog().team('A', '2025-01-01T00:00:00Z').team('B', '2025-01-01T00:00:00Z');

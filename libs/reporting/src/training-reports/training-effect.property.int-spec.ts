@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { SKILLS, type Skill } from '@kam/kernel';
 import type { ReadScope } from '@kam/graphql';
-import { EventLog, project, sqliteBackend } from '../kpis/testing/report-test-kit';
+import { EventLog, project, sqliteBackend, validDealSteps } from '../kpis/testing/report-test-kit';
 import { instantMs } from '../kpis/common/time';
 import type { TrainingEffect } from './training-reports.model';
 import { EFFECT_WINDOW_DAYS, trainingReportProjection } from './training-reports.projection';
@@ -55,21 +55,7 @@ const at = fc.oneof(
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/** Keeps the deal events a deal's stream can hold: opened once, then reassigned while open, closed once. */
-function valid(steps: ReadonlyArray<[Op, number]>): Array<[Op, number]> {
-  const state = new Map<number, 'open' | 'closed'>();
-  return steps.filter(([o]) => {
-    if (o.kind === 'open') {
-      if (state.has(o.deal)) return false;
-      state.set(o.deal, 'open');
-    } else if (o.kind === 'reassign') return state.get(o.deal) === 'open';
-    else if (o.kind === 'win' || o.kind === 'lose') {
-      if (state.get(o.deal) !== 'open') return false;
-      state.set(o.deal, 'closed');
-    }
-    return true;
-  });
-}
+const valid = (steps: ReadonlyArray<[Op, number]>): Array<[Op, number]> => validDealSteps(steps);
 
 /** The report as the contract defines it, from the events in append order. */
 function expected(steps: ReadonlyArray<[Op, number]>, days: number, skills: readonly Skill[]): TrainingEffect[] {

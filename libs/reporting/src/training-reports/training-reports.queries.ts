@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { sql } from 'kysely';
+import { sql, type SelectQueryBuilder } from 'kysely';
 import { BadUserInputError, SKILLS, type Skill, type TrainingStatus } from '@kam/kernel';
 import type { ReadScope } from '@kam/graphql';
 import type { ReadModelAccess } from '@kam/read-store';
@@ -9,6 +9,9 @@ import { compareIds, num, ratio, str } from '../kpis/common/sql';
 import { DAY_MS } from '../kpis/common/time';
 import { EFFECT_WINDOW_DAYS, TRAINING_REPORT_PROJECTION_NAME, TRAINING_REPORT_TABLES, trainingOrgTables } from './training-reports.projection';
 import type { RepTraining, RepTrainingSession, SkillScore, TrainingEffect } from './training-reports.model';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnySelect = SelectQueryBuilder<any, any, any>;
 
 /** The default window is the one the projection pre-sums (one row per attendee instead of their deals). */
 export const DEFAULT_EFFECT_DAYS = EFFECT_WINDOW_DAYS;
@@ -102,7 +105,7 @@ export class TrainingReportQueries {
 
   /** Per attended (session, attendee): the pre-summed window of EFFECT_WINDOW_DAYS. */
   private async presummedEffects(skills: readonly Skill[], teamIds: readonly string[] | null): Promise<Array<Record<string, unknown>>> {
-    let q = this.access.db
+    const q = this.access.db
       .selectFrom(`${this.table(TRAINING_REPORT_TABLES.effect)} as f`)
       .innerJoin(`${this.table(TRAINING_REPORT_TABLES.sessions)} as s`, 's.session_id', 'f.session_id')
       .innerJoin(`${this.table(TRAINING_REPORT_TABLES.enrollments)} as e`, (j) => j.onRef('e.session_id', '=', 'f.session_id').onRef('e.rep_id', '=', 'f.rep_id'))
@@ -120,15 +123,7 @@ export class TrainingReportQueries {
       .where('s.status', '=', 'COMPLETED')
       .where('s.skill', 'in', [...skills])
       .where('e.attended', '=', 1);
-    if (teamIds !== null) {
-      // The attendee counts for the team they were in when the session was completed.
-      q = q
-        .innerJoin(`${this.table(TRAINING_REPORT_TABLES.members)} as m`, (j) =>
-          j.onRef('m.rep_id', '=', 'e.rep_id').onRef('m.valid_from', '<=', 's.completed_at').onRef('m.valid_to', '>', 's.completed_at'),
-        )
-        .where('m.team_id', 'in', [...teamIds]);
-    }
-    return (await q.execute()) as Array<Record<string, unknown>>;
+    return (await this.inTeams(q, teamIds).execute()) as Array<Record<string, unknown>>;
   }
 
   /** Per attended (session, attendee): their deals closed in the window, summed from the deal rows (any window). */
@@ -136,7 +131,7 @@ export class TrainingReportQueries {
     const window = days * DAY_MS;
     const before = sql`c.closed_at < s.completed_at`;
 
-    let q = this.access.db
+    const q = this.access.db
       .selectFrom(`${this.table(TRAINING_REPORT_TABLES.enrollments)} as e`)
       .innerJoin(`${this.table(TRAINING_REPORT_TABLES.sessions)} as s`, 's.session_id', 'e.session_id')
       .leftJoin(`${this.table(TRAINING_REPORT_TABLES.closed)} as c`, (j) =>
@@ -160,15 +155,17 @@ export class TrainingReportQueries {
       .where('s.skill', 'in', [...skills])
       .where('e.attended', '=', 1)
       .groupBy(['s.skill', 's.session_id', 'e.rep_id']);
-    if (teamIds !== null) {
-      // The attendee counts for the team they were in when the session was completed.
-      q = q
-        .innerJoin(`${this.table(TRAINING_REPORT_TABLES.members)} as m`, (j) =>
-          j.onRef('m.rep_id', '=', 'e.rep_id').onRef('m.valid_from', '<=', 's.completed_at').onRef('m.valid_to', '>', 's.completed_at'),
-        )
-        .where('m.team_id', 'in', [...teamIds]);
-    }
-    return (await q.execute()) as Array<Record<string, unknown>>;
+    return (await this.inTeams(q, teamIds).execute()) as Array<Record<string, unknown>>;
+  }
+
+  /** Only attendees (`e`) of sessions (`s`) in these teams (null: every team), counted for the team they were in when the session was completed. */
+  private inTeams<Q extends AnySelect>(q: Q, teamIds: readonly string[] | null): Q {
+    if (teamIds === null) return q;
+    return q
+      .innerJoin(`${this.table(TRAINING_REPORT_TABLES.members)} as m`, (j) =>
+        j.onRef('m.rep_id', '=', 'e.rep_id').onRef('m.valid_from', '<=', 's.completed_at').onRef('m.valid_to', '>', 's.completed_at'),
+      )
+      .where('m.team_id', 'in', [...teamIds]) as unknown as Q;
   }
 }
 

@@ -232,3 +232,26 @@ export class EventLog {
 export function fixedClock(iso: string): () => Date {
   return () => new Date(iso);
 }
+
+/** A generated step that may touch a deal (`open`, `reassign`, `win`, `lose` carry its number). */
+type GeneratedStep = { kind: string; deal?: number };
+
+/**
+ * Keeps the deal steps a deal's stream can hold — opened once, reassigned while open, closed
+ * once — and every other step, in order (for property tests that generate random histories).
+ */
+export function validDealSteps<O extends GeneratedStep, T>(steps: ReadonlyArray<readonly [O, T]>): Array<[O, T]> {
+  const state = new Map<number, 'open' | 'closed'>();
+  return steps.filter(([o]) => {
+    const deal = o.deal ?? -1;
+    if (o.kind === 'open') {
+      if (state.has(deal)) return false;
+      state.set(deal, 'open');
+    } else if (o.kind === 'reassign') return state.get(deal) === 'open';
+    else if (o.kind === 'win' || o.kind === 'lose') {
+      if (state.get(deal) !== 'open') return false;
+      state.set(deal, 'closed');
+    }
+    return true;
+  }) as Array<[O, T]>;
+}
