@@ -213,6 +213,9 @@ export function renderBenchmarks(r: BenchResults, previous: string | undefined):
       lagLine(r.lag.at_sustainable_rate, 'At a rate the server sustains'),
     `- **memory**: ${r.memory.how}; ${fmt(r.memory.startup_rss_mb, ' MB')} once it answered on the data set, before any load; ` +
       `the highest RSS sampled every 500 ms was ${fmt(r.memory.max_sampled_rss_mb, ' MB')}` +
+      (r.memory.rss_after_phase_mb
+        ? `; RSS after each phase: ${Object.entries(r.memory.rss_after_phase_mb).map(([phase, mb]) => `${phase} ${fmt(mb, ' MB')}`).join(', ')}`
+        : '') +
       (r.memory.heap_used_mb !== undefined
         ? `; at the end the V8 heap held ${fmt(r.memory.heap_used_mb, ' MB')} used of ${fmt(r.memory.heap_total_mb, ' MB')}, external ${fmt(r.memory.external_mb, ' MB')} (the rest of the RSS is native: SQLite page caches, code, buffers).`
         : '.'),
