@@ -1,7 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { QUERY_CACHE, type QueryCache } from '@kam/reporting';
 import { startTestApp, type TestApp } from './support/test-app';
-import { AdminWriter } from './support/write-side';
+import { AdminWriter, seedTwoTeams, twoTeamIds } from './support/write-side';
 
 /*
  * The read cache (libs/reporting/src/common/query-cache.ts) on the real API: an answer kept for a
@@ -14,7 +13,7 @@ jest.setTimeout(30_000);
 describe('read answers kept per read-model version', () => {
   let app: TestApp;
   let cache: QueryCache;
-  const ids = { north: randomUUID(), south: randomUUID(), ann: randomUUID(), bob: randomUUID(), acme: randomUUID(), beta: randomUUID() };
+  const ids = twoTeamIds();
   const FEB = { from: '2026-02-01', to: '2026-02-28' };
 
   const writer = new AdminWriter(() => app);
@@ -39,15 +38,7 @@ describe('read answers kept per read-model version', () => {
   beforeAll(async () => {
     app = await startTestApp();
     cache = app.app.get<QueryCache>(QUERY_CACHE);
-    await admin('formTeam', { teamId: ids.north, name: 'North', supervisorId: 'kam-a' }, '2026-01-01T00:00:00Z');
-    await admin('formTeam', { teamId: ids.south, name: 'South', supervisorId: 'kam-b' }, '2026-01-01T00:00:00Z');
-    await admin('hireRep', { repId: ids.ann, name: 'Ann', email: 'ann@example.com', teamId: ids.north, channel: 'FIELD' }, '2026-01-02T00:00:00Z');
-    await admin('hireRep', { repId: ids.bob, name: 'Bob', email: 'bob@example.com', teamId: ids.south, channel: 'INSIDE' }, '2026-01-02T00:00:00Z');
-    await admin('registerAccount', { accountId: ids.acme, name: 'Acme', ownerRepId: ids.ann }, '2026-01-03T00:00:00Z');
-    await admin('registerAccount', { accountId: ids.beta, name: 'Beta', ownerRepId: ids.bob }, '2026-01-03T00:00:00Z');
-    const d1 = await openDeal(ids.ann, ids.acme, '1000.00', '2026-02-01T00:00:00Z');
-    await admin('winDeal', { dealId: d1, wonValue: '1000.00' }, '2026-02-10T00:00:00Z');
-    await openDeal(ids.bob, ids.beta, '700.00', '2026-02-02T00:00:00Z');
+    await seedTwoTeams(writer, ids);
     await caughtUp(writer.position);
   });
   afterAll(async () => {

@@ -100,3 +100,24 @@ export class AdminWriter {
     return dealId;
   }
 }
+
+/** Ids of the two-team organisation of `seedTwoTeams`. */
+export function twoTeamIds(): Record<'north' | 'south' | 'ann' | 'bob' | 'acme' | 'beta', string> {
+  return { north: randomUUID(), south: randomUUID(), ann: randomUUID(), bob: randomUUID(), acme: randomUUID(), beta: randomUUID() };
+}
+
+/**
+ * North (supervisor kam-a: Ann, FIELD, account Acme) and South (kam-b: Bob, INSIDE, account Beta),
+ * formed in January 2026; Ann's deal of 1,000.00 won on 2026-02-10, Bob's of 700.00 open.
+ */
+export async function seedTwoTeams(writer: AdminWriter, ids: ReturnType<typeof twoTeamIds>): Promise<void> {
+  await writer.run('formTeam', { teamId: ids.north, name: 'North', supervisorId: 'kam-a' }, '2026-01-01T00:00:00Z');
+  await writer.run('formTeam', { teamId: ids.south, name: 'South', supervisorId: 'kam-b' }, '2026-01-01T00:00:00Z');
+  await writer.run('hireRep', { repId: ids.ann, name: 'Ann', email: 'ann@example.com', teamId: ids.north, channel: 'FIELD' }, '2026-01-02T00:00:00Z');
+  await writer.run('hireRep', { repId: ids.bob, name: 'Bob', email: 'bob@example.com', teamId: ids.south, channel: 'INSIDE' }, '2026-01-02T00:00:00Z');
+  await writer.run('registerAccount', { accountId: ids.acme, name: 'Acme', ownerRepId: ids.ann }, '2026-01-03T00:00:00Z');
+  await writer.run('registerAccount', { accountId: ids.beta, name: 'Beta', ownerRepId: ids.bob }, '2026-01-03T00:00:00Z');
+  const won = await writer.openDeal(ids.ann, ids.acme, '1000.00', '2026-02-01T00:00:00Z');
+  await writer.run('winDeal', { dealId: won, wonValue: '1000.00' }, '2026-02-10T00:00:00Z');
+  await writer.openDeal(ids.bob, ids.beta, '700.00', '2026-02-02T00:00:00Z');
+}

@@ -4,18 +4,12 @@
  * batch transaction open a little while, so that kills land inside transactions.
  * Environment: EVENTS_FILE, READ_SQLITE_FILE | (READ_PG_URL + READ_PG_SCHEMA), BATCH_SIZE.
  */
-import { openSqliteEventStore } from '@kam/event-store';
 import { ProjectionEngine } from '../projection-engine';
-import { openReadStore } from '../read-store';
+import { openChildStores } from './child-stores';
 import { countingProjection } from './counting-projection';
 
 async function main(): Promise<void> {
-  const store = await openSqliteEventStore({ file: process.env.EVENTS_FILE! });
-  const readStore = await openReadStore(
-    process.env.READ_PG_URL
-      ? { databaseUrl: process.env.READ_PG_URL, pgSchema: process.env.READ_PG_SCHEMA }
-      : { sqliteFile: process.env.READ_SQLITE_FILE },
-  );
+  const { store, readStore } = await openChildStores();
   const projection = countingProjection({
     afterWrite: async () => {
       const until = Date.now() + 2;

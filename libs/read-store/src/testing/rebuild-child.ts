@@ -5,18 +5,12 @@
  * before dropping the old one).
  * Environment: EVENTS_FILE, READ_SQLITE_FILE | (READ_PG_URL + READ_PG_SCHEMA), DROP_AFTER_MS.
  */
-import { openSqliteEventStore } from '@kam/event-store';
-import { openReadStore } from '../read-store';
+import { openChildStores } from './child-stores';
 import { rebuildProjections } from '../rebuild';
 import { countingProjection } from './counting-projection';
 
 async function main(): Promise<void> {
-  const store = await openSqliteEventStore({ file: process.env.EVENTS_FILE! });
-  const readStore = await openReadStore(
-    process.env.READ_PG_URL
-      ? { databaseUrl: process.env.READ_PG_URL, pgSchema: process.env.READ_PG_SCHEMA }
-      : { sqliteFile: process.env.READ_SQLITE_FILE },
-  );
+  const { store, readStore } = await openChildStores();
   let said = false;
   await rebuildProjections({
     store,
