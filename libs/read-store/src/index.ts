@@ -12,5 +12,5 @@ export type { ProjectionLease, PgAdvisoryLeaseOptions } from './lease';
 export { ProjectionStateMovedError } from './projection-writer';
 export { validateProjections } from './projection-state';
 export { approxEventsBetween } from './positions';
-export { upsertRowsCompiled, insertRowsCompiled } from './rows';
+export { upsertRowsCompiled, insertRowsCompiled, insertValues, replaceOnConflict } from './rows';
 export type { RowValues } from './rows';

@@ -1,5 +1,7 @@
 import { CompiledQuery, sql, type RawBuilder } from 'kysely';
-import type { ReadTx, SqlDialect } from '@kam/read-store';
+import { insertValues, type ReadTx, type SqlDialect } from '@kam/read-store';
+
+export { replaceOnConflict } from '@kam/read-store';
 import type { Row } from './sql';
 
 /**
@@ -66,18 +68,7 @@ export class Statements {
    * ''), one statement per chunk of rows; each row lists its values in `columns` order.
    */
   async insert(table: string, columns: readonly string[], rows: ReadonlyArray<readonly unknown[]>, tail = ''): Promise<void> {
-    const size = Math.max(1, Math.floor(MAX_PARAMS / columns.length));
-    for (let i = 0; i < rows.length; i += size) {
-      const chunk = rows.slice(i, i + size);
-      const text = this.text(`ins|${table}|${columns.join(',')}|${chunk.length}|${tail}`, () => {
-        const tuple = `(${marks(columns.length)})`;
-        return `insert into "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) values ${Array.from({ length: chunk.length }, () => tuple).join(', ')} ${tail}`;
-      });
-      // A loop, not chunk.flat(): flat() was most of the JavaScript time of a batch's inserts.
-      const params: unknown[] = [];
-      for (const row of chunk) for (const value of row) params.push(value);
-      await this.tx.executeQuery(CompiledQuery.raw(text, params));
-    }
+    await insertValues(this.tx, table, columns, rows, tail, Math.floor(MAX_PARAMS / columns.length));
   }
 }
 
@@ -88,12 +79,6 @@ const MAX_TEXTS = 10_000;
 
 function marks(n: number): string {
   return Array.from({ length: n }, () => '?').join(', ');
-}
-
-/** `on conflict (<key>) do update set c = excluded.c, …` (every column not in the key). */
-export function replaceOnConflict(key: readonly string[], columns: readonly string[]): string {
-  const set = columns.filter((c) => !key.includes(c)).map((c) => `"${c}" = excluded."${c}"`);
-  return `on conflict (${key.map((c) => `"${c}"`).join(', ')}) do ${set.length === 0 ? 'nothing' : `update set ${set.join(', ')}`}`;
 }
 
 /** `on conflict (<key>) do update set m = <table>.m + excluded.m, …`. */
