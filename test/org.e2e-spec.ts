@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { REP_DEALS_PORT, type RepDealsPort } from '@kam/org';
+import { testMetadata } from '@kam/kernel/testing';
 import { comparePositions, type EventStore } from '@kam/event-store';
 import type { StoreKind, TestApp } from './support/test-app';
 import {
@@ -17,7 +18,6 @@ const STORES: StoreKind[] = ['sqlite', 'esdb-double'];
 /** A deal owned by `repId`, written straight to the log so these tests do not depend on the sales API. */
 async function openDealDirectly(store: EventStore, repId: string): Promise<string> {
   const dealId = randomUUID();
-  const commandId = randomUUID();
   await store.append(
     `deal-${dealId}`,
     [
@@ -34,14 +34,7 @@ async function openDealDirectly(store: EventStore, repId: string): Promise<strin
           expectedCloseDate: '2027-03-31',
           stage: 'PROSPECTING',
         },
-        metadata: {
-          commandId,
-          correlationId: commandId,
-          causationId: commandId,
-          actor: 'admin-e2e',
-          occurredAt: minutesFromNow(-60),
-          schemaVersion: 1,
-        },
+        metadata: testMetadata('admin-e2e', minutesFromNow(-60)),
       },
     ],
     'no_stream',

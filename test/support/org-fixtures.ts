@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EventMetadata, SalesChannel } from '@kam/kernel';
+import { testMetadata } from '@kam/kernel/testing';
 import type { EventStore } from '@kam/event-store';
 
 /**
@@ -7,15 +8,7 @@ import type { EventStore } from '@kam/event-store';
  * depend on the Org mutations. Event shapes are Org's published events (RepHired, TeamFormed, …).
  */
 function metadata(occurredAt = new Date(Date.now() - 60_000).toISOString()): EventMetadata {
-  const commandId = randomUUID();
-  return {
-    commandId,
-    correlationId: commandId,
-    causationId: commandId,
-    actor: 'test-fixture',
-    occurredAt,
-    schemaVersion: 1,
-  };
+  return testMetadata('test-fixture', occurredAt);
 }
 
 export async function formTeamDirect(

@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import { eventIdFor } from '@kam/kernel';
+import type { SqliteEventRow } from '@kam/event-store';
 import { MUTATION_CATEGORY, type Ack, type Rejection } from './workload';
 
 /** One row of the embedded log exactly as stored (no upcasting). */
@@ -14,17 +15,6 @@ export interface RawEvent {
   recordedAt: number;
 }
 
-interface Row {
-  position: number;
-  id: string;
-  stream_id: string;
-  revision: number;
-  type: string;
-  data: string;
-  metadata: string;
-  recorded_at: number;
-}
-
 /**
  * Reads `events.sqlite` read-only, as stored. Safe while the service runs (WAL readers never
  * block the writer) and after a SIGKILL (the WAL is replayed on open).
@@ -32,7 +22,7 @@ interface Row {
 export function readRawLog(file: string): RawEvent[] {
   const db = new Database(file, { readonly: true, fileMustExist: true });
   try {
-    const rows = db.prepare('SELECT position, id, stream_id, revision, type, data, metadata, recorded_at FROM events ORDER BY position').all() as Row[];
+    const rows = db.prepare('SELECT position, id, stream_id, revision, type, data, metadata, recorded_at FROM events ORDER BY position').all() as SqliteEventRow[];
     return rows.map((r) => ({
       position: r.position,
       id: r.id,

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { testMetadata } from '@kam/kernel/testing';
 import { DuplicateEventId, EventStoreUnavailable, EventTooLarge, StreamNotFound } from '../errors';
 import type { NewEvent, RecordedEvent, Subscription } from '../event-store.port';
 import { comparePositions } from '../position';
@@ -278,20 +279,7 @@ describe('EsdbEventStore (adapter specifics, on the double)', () => {
 });
 
 function newEvent(type: string, data: unknown = {}): NewEvent {
-  const commandId = randomUUID();
-  return {
-    id: randomUUID(),
-    type,
-    data,
-    metadata: {
-      commandId,
-      correlationId: commandId,
-      causationId: commandId,
-      actor: 'esdb-spec',
-      occurredAt: '2026-03-01T09:00:00.000Z',
-      schemaVersion: 1,
-    },
-  };
+  return { id: randomUUID(), type, data, metadata: testMetadata('esdb-spec', '2026-03-01T09:00:00.000Z') };
 }
 
 function redact(url: string): string {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
+import { testMetadata } from '@kam/kernel/testing';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuplicateEventId, EventStoreUnavailable } from '../errors';
@@ -342,20 +343,7 @@ describe('SqliteEventStore (SQLite specifics)', () => {
 });
 
 function event(type: string, data: unknown = {}): NewEvent {
-  const commandId = randomUUID();
-  return {
-    id: randomUUID(),
-    type,
-    data,
-    metadata: {
-      commandId,
-      correlationId: commandId,
-      causationId: commandId,
-      actor: 'sqlite-spec',
-      occurredAt: '2026-02-01T12:00:00.000Z',
-      schemaVersion: 1,
-    },
-  };
+  return { id: randomUUID(), type, data, metadata: testMetadata('sqlite-spec', '2026-02-01T12:00:00.000Z') };
 }
 
 async function waitFor(condition: () => boolean, timeoutMs = 5_000): Promise<void> {

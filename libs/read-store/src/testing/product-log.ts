@@ -11,6 +11,7 @@
  */
 import Database from 'better-sqlite3';
 import { mulberry32, type EventMetadata } from '@kam/kernel';
+import { testMetadata } from '@kam/kernel/testing';
 import { SQLITE_EVENT_INSERT_SQL, applySqlitePragmas, migrateSqliteEventStore } from '@kam/event-store';
 
 export interface GeneratedEvent {
@@ -397,14 +398,7 @@ export class ProductSimulation {
       revision,
       type,
       data,
-      metadata: {
-        commandId,
-        correlationId: commandId,
-        causationId: commandId,
-        actor: 'bench',
-        occurredAt: new Date(this.clock).toISOString(),
-        schemaVersion: 1,
-      },
+      metadata: testMetadata('bench', new Date(this.clock).toISOString(), commandId),
     });
   }
 

@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, type LogEvent } from 'kysely';
 import { Pool } from 'pg';
 import { streamIdOf, type EventType, type StreamCategory } from '@kam/kernel';
+import { testMetadata } from '@kam/kernel/testing';
 import { openSqliteEventStore, type EventStore, type RecordedEvent } from '@kam/event-store';
 import type { Projection, ProjectionContext, ReadDb, ReadModelAccess, SqlDialect } from '@kam/read-store';
 import { ENTITY_PROJECTIONS } from '../entity-projections';
@@ -157,26 +158,7 @@ export class Story {
     occurredAt: string,
     actor = 'admin',
   ): Promise<string> {
-    const commandId = randomUUID();
-    const result = await this.store.append(
-      streamIdOf(category, id),
-      [
-        {
-          id: randomUUID(),
-          type,
-          data,
-          metadata: {
-            commandId,
-            correlationId: commandId,
-            causationId: commandId,
-            actor,
-            occurredAt,
-            schemaVersion: 1,
-          },
-        },
-      ],
-      'any',
-    );
+    const result = await this.store.append(streamIdOf(category, id), [{ id: randomUUID(), type, data, metadata: testMetadata(actor, occurredAt) }], 'any');
     return result.position;
   }
 
