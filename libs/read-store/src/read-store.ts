@@ -3,9 +3,8 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration, type MigrationProvider, type SqliteDatabase } from 'kysely';
 import { Client, Pool } from 'pg';
-import { comparePositions } from '@kam/event-store';
+import { comparePositions, startCheckpointer } from '@kam/event-store';
 import type { ReadDb, ReadModelAccess, SqlDialect } from './projection';
-import { startCheckpointer } from './sqlite-checkpointer';
 
 export interface OpenReadStoreOptions {
   /** `postgres://…` (or `postgresql://…`) selects PostgreSQL; `sqlite:<file>` is accepted too. */
@@ -26,7 +25,7 @@ export interface OpenReadStoreOptions {
   generationRefreshMs?: number;
   /**
    * SQLite file only: WAL checkpoints on a worker thread instead of inside the commits of this
-   * connection (default true; see sqlite-checkpointer.ts).
+   * connection (default true; see libs/event-store/src/sqlite/sqlite-checkpointer.ts).
    */
   sqliteBackgroundCheckpoints?: boolean;
   /**
@@ -236,7 +235,7 @@ function openSqlite(file: string, background: boolean, cacheKiB: number): ReadSt
   database.pragma(`cache_size = -${Math.max(1024, Math.floor(cacheKiB))}`);
   const db: ReadDb = new Kysely({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
   if (file === ':memory:' || !background) return new ReadStore(db, 'sqlite', undefined, undefined);
-  // Checkpoints run on their own thread (sqlite-checkpointer.ts); this connection only
+  // Checkpoints run on their own thread (libs/event-store/src/sqlite/sqlite-checkpointer.ts); this connection only
   // checkpoints by itself if the WAL grows past the fallback threshold (the worker is gone).
   database.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
   database.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
