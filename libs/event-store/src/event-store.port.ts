@@ -86,6 +86,12 @@ export interface EventStore {
   /** Throws StreamNotFound when the stream has no event. */
   readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
+  /**
+   * Optional, synchronous and without I/O: the revision of the stream's last event when the store
+   * can vouch for it (it has seen that head itself and nothing was written by anyone else since),
+   * else undefined. A caller holding a fold at that revision may skip reading the stream's tail.
+   */
+  knownRevision?(streamId: string): number | undefined;
   subscribeToAll(options: SubscribeOptions, handlers: SubscriptionHandlers): Subscription;
   /** Position of the last event in the log, or undefined when the log is empty. */
   headPosition(): Promise<string | undefined>;

@@ -63,6 +63,38 @@ describe('CommandExecutor with its aggregate cache', () => {
     expect(reads).toEqual([{ fromRevision: 2 }]);
   });
 
+  it('reads nothing for a cached fold the store vouches for, and reads again once another writer appended', async () => {
+    const [a, b] = await twoWriters();
+    const mine = new CommandExecutor(a);
+    await add(mine, 1);
+    expect((await mine.with(counter).loadState('counter-1')).revision).toBe(0);
+    const reads: string[] = [];
+    const readStream = a.readStream.bind(a);
+    jest.spyOn(a, 'readStream').mockImplementation((streamId, options) => {
+      reads.push(streamId);
+      return readStream(streamId, options);
+    });
+    expect(await mine.with(counter).loadState('counter-1')).toEqual({ state: { total: 1, adds: 1 }, revision: 0 });
+    expect(reads).toEqual([]);
+
+    await add(new CommandExecutor(b), 5);
+    expect(await mine.with(counter).loadState('counter-1')).toEqual({ state: { total: 6, adds: 2 }, revision: 1 });
+    expect(reads).toEqual(['counter-1']);
+  });
+
+  it('reads the tail again after losing a race even if the store vouches for a stale head', async () => {
+    const [a] = await twoWriters();
+    const mine = new CommandExecutor(a);
+    await add(mine, 1);
+    await mine.with(counter).loadState('counter-1');
+    // Simulates the window where the store still believes in revision 0 while revision 1 exists.
+    await a.append('counter-1', [{ id: 'e-x', type: 'Added', data: { amount: 2 }, metadata: { commandId: 'x' } }], 0);
+    jest.spyOn(a, 'knownRevision').mockReturnValue(0);
+    await expect(add(mine, 4)).resolves.toMatchObject({ revision: 2 });
+    jest.restoreAllMocks();
+    expect((await mine.with(counter).loadState('counter-1')).state.total).toBe(7);
+  });
+
   it('answers a retried command with its first result, even once the fold is cached and other commands followed', async () => {
     const [a, b] = await twoWriters();
     const mine = new CommandExecutor(a);

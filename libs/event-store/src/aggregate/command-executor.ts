@@ -109,8 +109,10 @@ export class CommandExecutor {
   private readonly cacheSize: number;
   /**
    * Folded streams, least recently used first. Safe with other writers (another process, another
-   * instance): every load still reads the stream's tail after the cached revision, and an append
-   * still carries the expected revision, so a stale entry only costs a longer tail read.
+   * instance): a load reads the stream's tail after the cached revision unless the store vouches
+   * that nothing follows it (EventStore.knownRevision: SQLite knows while no other connection has
+   * written), and an append still carries the expected revision, so a stale entry only costs a
+   * longer tail read or one more attempt.
    */
   private readonly cache = new Map<string, Folded<unknown>>();
 
@@ -165,9 +167,15 @@ export class CommandExecutor {
   private async fold<State, Event extends DomainEvent>(
     streamId: string,
     decider: Decider<unknown, State, Event>,
+    trustStore = true,
   ): Promise<Folded<State>> {
     const cached = this.cache.get(streamId) as Folded<State> | undefined;
     const base = cached && cached.decider === (decider as unknown) ? cached : undefined;
+    // The store vouches that the stream ends where the fold does: no tail to read.
+    if (base && trustStore && this.store.knownRevision?.(streamId) === base.revision) {
+      this.touch(streamId, base);
+      return base;
+    }
     let events: RecordedEvent[] | null;
     try {
       events = await this.readTail(streamId, base ? base.revision + 1 : 0);
@@ -258,7 +266,8 @@ export class CommandExecutor {
     const { streamId, aggregateId, envelope } = options;
     const commandId = envelope.commandId ?? newId();
     for (let attempt = 1; ; attempt++) {
-      const loaded = await this.fold(streamId, decider);
+      // After a lost race the tail is read whatever the store believes.
+      const loaded = await this.fold(streamId, decider, attempt === 1);
       const previous = loaded.commands.get(commandId);
       if (previous) return { id: aggregateId, revision: previous.revision, position: previous.position };
 

@@ -204,6 +204,37 @@ describe('SqliteEventStore (SQLite specifics)', () => {
     await subscription.stop();
   });
 
+  it('vouches for stream heads it saw itself until another connection writes', async () => {
+    const file = newFile();
+    const mine = await open({ file });
+    const other = await open({ file });
+    expect(mine.knownRevision('team-1')).toBeUndefined();
+    await mine.append('team-1', [event('Formed'), event('Renamed')], 'no_stream');
+    expect(mine.knownRevision('team-1')).toBe(1);
+    // Another connection writes any stream: every head is forgotten.
+    await other.append('team-2', [event('Formed')], 'no_stream');
+    expect(mine.knownRevision('team-1')).toBeUndefined();
+    // A forward read to the end, or an empty tail read right after the last revision, finds it again.
+    await mine.readStream('team-1');
+    expect(mine.knownRevision('team-1')).toBe(1);
+    await other.append('team-1', [event('Renamed')], 1);
+    expect(mine.knownRevision('team-1')).toBeUndefined();
+    expect(await mine.readStream('team-1', { fromRevision: 3 })).toEqual([]);
+    expect(mine.knownRevision('team-1')).toBe(2);
+    // A read that stops at its limit, or goes backwards, says nothing about the head.
+    await other.append('team-3', [event('Formed'), event('Renamed')], 'no_stream');
+    await mine.readStream('team-3', { maxCount: 1 });
+    await mine.readStream('team-3', { direction: 'backwards', maxCount: 1 });
+    expect(mine.knownRevision('team-3')).toBeUndefined();
+    // Reading far past the end is not a head either (and keeps the one known).
+    await mine.readStream('team-1');
+    expect(await mine.readStream('team-1', { fromRevision: 9 })).toEqual([]);
+    expect(mine.knownRevision('team-1')).toBe(2);
+    await other.append('team-1', [event('Renamed')], 2);
+    expect(await mine.readStream('team-1', { fromRevision: 9 })).toEqual([]);
+    expect(mine.knownRevision('team-1')).toBeUndefined();
+  });
+
   it('commits the appends of one turn together, each failing or succeeding on its own', async () => {
     const store = await open({ file: newFile() });
     const stored = event('Stored');

@@ -66,6 +66,8 @@ export interface SqliteEventStoreOptions {
 const FALLBACK_AUTOCHECKPOINT_PAGES = 10_000;
 
 export const DEFAULT_POLL_INTERVAL_MS = 250;
+/** How many stream heads a store remembers for knownRevision. */
+const KNOWN_HEADS = 20_000;
 
 const COLUMNS = 'position, id, stream_id, revision, type, data, metadata, recorded_at';
 /** Larger than any position SQLite hands out; the default "from the end" bound of backwards reads. */
@@ -125,8 +127,19 @@ export class SqliteEventStore implements EventStore, SqliteSubscriptionSource {
   private readonly streamForwardStmt: Statement;
   private readonly streamBackwardStmt: Statement;
   private readonly streamExistsStmt: Statement;
+  private readonly revisionExistsStmt: Statement;
   private readonly pageStmt: Statement;
   private readonly headStmt: Statement;
+  private readonly dataVersionStmt: Statement;
+  /**
+   * Stream heads this connection has seen (its own appends, reads to the end of a stream), while
+   * no other connection has written: SQLite's data_version changes exactly when another
+   * connection commits, and then the whole map is forgotten. Least recently set first out.
+   */
+  private readonly heads = new Map<string, number>();
+  private headsDataVersion: unknown;
+  /** data_version read inside the current append transaction. */
+  private txDataVersion: unknown;
   /** One append as a savepoint inside the group commit's transaction. */
   private readonly appendSavepoint: (
     streamId: string,
@@ -175,13 +188,24 @@ export class SqliteEventStore implements EventStore, SqliteSubscriptionSource {
       `SELECT ${COLUMNS} FROM events WHERE stream_id = ? AND revision <= ? ORDER BY revision DESC LIMIT ?`,
     );
     this.streamExistsStmt = db.prepare('SELECT 1 FROM events WHERE stream_id = ? LIMIT 1').pluck();
+    this.revisionExistsStmt = db.prepare('SELECT 1 FROM events WHERE stream_id = ? AND revision = ?').pluck();
     this.pageStmt = db.prepare(
       `SELECT ${COLUMNS} FROM events WHERE position > ? ORDER BY position ASC LIMIT ?`,
     );
     this.headStmt = db.prepare('SELECT MAX(position) FROM events').pluck();
+    this.dataVersionStmt = db.prepare('PRAGMA data_version').pluck();
+    this.headsDataVersion = this.dataVersionStmt.get();
     this.appendSavepoint = db.transaction(this.appendInTransaction.bind(this));
-    this.batchTx = db.transaction(this.appendBatch.bind(this)).immediate;
-    this.appendTx = db.transaction(this.appendInTransaction.bind(this)).immediate;
+    this.batchTx = db.transaction((batch: QueuedAppend[], recordedAt: number) => {
+      this.txDataVersion = this.dataVersionStmt.get();
+      return this.appendBatch(batch, recordedAt);
+    }).immediate;
+    this.appendTx = db.transaction(
+      (streamId: string, events: SerializedEvent[], expected: ExpectedRevision, recordedAt: number) => {
+        this.txDataVersion = this.dataVersionStmt.get();
+        return this.appendInTransaction(streamId, events, expected, recordedAt);
+      },
+    ).immediate;
   }
 
   async append(
@@ -257,6 +281,7 @@ export class SqliteEventStore implements EventStore, SqliteSubscriptionSource {
       const outcome = outcomes[i]!;
       if (outcome.ok) {
         wrote ||= outcome.wrote;
+        if (outcome.wrote) this.sawHead(batch[i]!.streamId, outcome.result.nextExpectedRevision, this.txDataVersion);
         batch[i]!.resolve(outcome.result);
       } else batch[i]!.reject(outcome.error);
     }
@@ -298,8 +323,36 @@ export class SqliteEventStore implements EventStore, SqliteSubscriptionSource {
       } else append.reject(error);
       return;
     }
+    this.sawHead(streamId, result.nextExpectedRevision, this.txDataVersion);
     append.resolve(result);
     for (const subscription of this.subscriptions) subscription.notify();
+  }
+
+  knownRevision(streamId: string): number | undefined {
+    if (this.closed || this.heads.size === 0) return undefined;
+    const version = this.dataVersionStmt.get();
+    if (version !== this.headsDataVersion) {
+      // Another connection (process, instance) committed: any head may have moved.
+      this.heads.clear();
+      this.headsDataVersion = version;
+      return undefined;
+    }
+    return this.heads.get(streamId);
+  }
+
+  /**
+   * `revision` was the stream's head when this connection's data_version was `version` (read
+   * before a read, or inside the write transaction of an append, where nobody else can commit).
+   */
+  private sawHead(streamId: string, revision: number, version: unknown): void {
+    if (version !== this.headsDataVersion) {
+      // Whichever of the two is older, the next knownRevision sees a change and forgets again.
+      this.heads.clear();
+      this.headsDataVersion = version;
+    }
+    this.heads.delete(streamId);
+    this.heads.set(streamId, revision);
+    if (this.heads.size > KNOWN_HEADS) this.heads.delete(this.heads.keys().next().value!);
   }
 
   /**
@@ -342,6 +395,8 @@ export class SqliteEventStore implements EventStore, SqliteSubscriptionSource {
     const limit = limitOf(options.maxCount);
     const backwards = options.direction === 'backwards';
     const from = options.fromRevision ?? (backwards ? AFTER_LAST_SEQ : 0);
+    // Taken before the read: a head seen by the read is recorded under a version no later than it.
+    const version = backwards ? undefined : this.dataVersionStmt.get();
     const rows = (
       backwards
         ? this.streamBackwardStmt.all(streamId, from, limit)
@@ -350,7 +405,15 @@ export class SqliteEventStore implements EventStore, SqliteSubscriptionSource {
     if (rows.length === 0) {
       // Every stream has revision 0: an empty read that would have reached it proves there is no stream.
       const reachesRevisionZero = limit !== 0 && (backwards ? from >= 0 : from <= 0);
-      if (reachesRevisionZero || this.streamExistsStmt.get(streamId) === undefined) throw streamNotFound(streamId);
+      if (reachesRevisionZero) throw streamNotFound(streamId);
+      // Revisions are dense: a forward read that finds nothing at `from` but an event at `from - 1`
+      // (the tail read after a fold) has found the stream's head.
+      if (!backwards && limit !== 0 && this.revisionExistsStmt.get(streamId, from - 1) !== undefined) {
+        this.sawHead(streamId, from - 1, version);
+      } else if (this.streamExistsStmt.get(streamId) === undefined) throw streamNotFound(streamId);
+    } else if (!backwards && (limit < 0 || rows.length < limit)) {
+      // A forward read that stopped before its limit reached the stream's last event.
+      this.sawHead(streamId, rows[rows.length - 1]!.revision, version);
     }
     return rows.map((row) => this.toRecorded(row));
   }
@@ -408,6 +471,7 @@ export class SqliteEventStore implements EventStore, SqliteSubscriptionSource {
     // Appends already asked for are written (or fail) before the file closes.
     this.commitQueuedAppends();
     this.closed = true;
+    this.heads.clear();
     await Promise.all([...this.subscriptions].map((subscription) => subscription.stop()));
     // The worker closes first: this connection, the last one, then checkpoints and removes the WAL.
     await this.checkpointer?.stop();
