@@ -18,6 +18,7 @@ import {
   DEAL_REP_TEAMS_TABLE,
   DEAL_VERSIONS_TABLE,
   dealFromRow,
+  dealFromVersionRow,
   type DealRow,
 } from './deals.projection';
 
@@ -112,7 +113,7 @@ export class DealsQuery {
         .executeTakeFirst();
       if (!visibleThen && !(await this.visibleIds([id], scope)).has(id)) throw new NotFoundError('Deal', id);
     }
-    return dealFromRow(version);
+    return dealFromVersionRow(version);
   }
 
   async list(
