@@ -212,7 +212,8 @@ export function reportProjection<
         ctx.rebuild,
       );
       const fold = def.fold(batch);
-      await batch.deals.prefetch(storedDealIdsOf(events));
+      // Stored deals are loaded in bulk; a rebuild that keeps them all in memory has none to load.
+      if (batch.deals.readsTable) await batch.deals.prefetch(storedDealIdsOf(events));
       // The handler maps are indexed by the event's own type: TypeScript cannot follow that link.
       const dealHandlers = (fold.deal ?? {}) as Record<
         string,
@@ -245,7 +246,9 @@ export function reportProjection<
             batch.deals.set(event.data.dealId, fold.opened(event));
             break;
           case 'DealReassigned': {
-            const deal = await batch.deals.get(event.data.dealId);
+            // Awaited only when it is a promise: most lookups need no query (DealStates.state).
+            const found = batch.deals.state(event.data.dealId);
+            const deal = found instanceof Promise ? await found : found;
             if (deal)
               batch.deals.set(
                 event.data.dealId,
@@ -255,7 +258,8 @@ export function reportProjection<
           }
           case 'DealWon':
           case 'DealLost': {
-            const deal = await batch.deals.get(event.data.dealId);
+            const found = batch.deals.state(event.data.dealId);
+            const deal = found instanceof Promise ? await found : found;
             if (!deal) break;
             const fact = await fold.closed?.(event, deal);
             if (fact) await batch.ledger.record(event.data.dealId, deal.repId, event.at, fact);
@@ -266,7 +270,8 @@ export function reportProjection<
             if (dealTypes.has(event.type)) {
               const dealEvent = event as unknown as Handled<DT>;
               const dealId = (event.data as { dealId: string }).dealId;
-              const deal = await batch.deals.get(dealId);
+              const found = batch.deals.state(dealId);
+              const deal = found instanceof Promise ? await found : found;
               if (!deal) break;
               const next = await dealHandlers[event.type]!(dealEvent, deal);
               if (next) batch.deals.set(dealId, next);
@@ -346,6 +351,11 @@ export class DealStates<S> {
     }
   }
 
+  /** False in a rebuild whose memory holds every open deal (nothing was written out): the table then holds none. */
+  get readsTable(): boolean {
+    return !this.memory || this.memory.spilled;
+  }
+
   async prefetch(ids: readonly string[]): Promise<void> {
     const lookup: string[] = [];
     for (const id of ids) {
@@ -362,6 +372,19 @@ export class DealStates<S> {
     if (lookup.length === 0) return;
     const found = this.codec.decode(await this.sql.selectIn(this.codec.columns.join(', '), this.table, 'deal_id', lookup));
     for (const [id, state] of found) this.rows.set(id, { state, stored: true, dirty: false });
+  }
+
+  /**
+   * `get` without a promise when no query is needed (the deal is loaded, or a rebuild's memory
+   * holds every open deal): the report folds ask once per deal event, seven reports over.
+   */
+  state(id: string): S | undefined | Promise<S | undefined> {
+    const row = this.rows.get(id);
+    if (row !== undefined) return row.state ?? undefined;
+    if (this.readsTable) return this.get(id);
+    const state = this.memory!.deals.get(id) ?? null;
+    this.rows.set(id, { state, stored: false, dirty: false });
+    return state ?? undefined;
   }
 
   /** The open deal's state, or undefined for a closed or unknown deal. */
