@@ -181,7 +181,7 @@ describe.each(availableBackends())('entity projections on $name', (backend) => {
       const later = '2030-01-01T00:00:00.000Z';
       for (const id of [DEAL_1, DEAL_2, DEAL_3, DEAL_4]) {
         const current = await deals.get(id, ALL);
-        // Every field of the compact version row (scope columns + JSON state) reads back as stored.
+        // Every field of the open interval in deal_versions reads back as the current row.
         expect(await deals.get(id, ALL, later)).toEqual(current);
       }
       // A closed deal as it stood before it closed: every field of that interval, not the current row.

@@ -72,10 +72,10 @@ interface DealCurrent extends DealRow {
   updatedAt: string;
 }
 
-/** Reads a `deals` row. */
+/** Reads a `deals` row or a `deal_versions` row (the id column differs). */
 export function dealFromRow(row: Row): DealRow {
   return {
-    id: toStr(row.id),
+    id: toStr(row.id ?? row.deal_id),
     title: toStr(row.title),
     accountId: toStr(row.account_id),
     repId: toStr(row.rep_id),
@@ -94,68 +94,6 @@ export function dealFromRow(row: Row): DealRow {
     fulfilledMinor: toInt(row.fulfilled_minor),
     contractNumber: toStrOrNull(row.contract_number),
     revision: toInt(row.revision),
-  };
-}
-
-/**
- * The fields of a deal kept in the JSON `state` of a `deal_versions` row, in this order (a JSON
- * array: no key names repeated in ~1M rows). The columns of the row hold the rest: the key
- * (deal_id, valid_from), valid_to, and team_id / rep_id, which `deal(id, asOf)` checks scope on.
- */
-const VERSION_STATE_FIELDS = [
-  'title',
-  'accountId',
-  'channel',
-  'stage',
-  'open',
-  'valueMinor',
-  'wonValueMinor',
-  'expectedCloseDate',
-  'openedAt',
-  'closedAt',
-  'lossReason',
-  'lostTo',
-  'competitors',
-  'fulfilledMinor',
-  'contractNumber',
-  'revision',
-] as const satisfies ReadonlyArray<keyof DealRow>;
-
-/** One interval of `deal_versions`: scope columns plus the rest of the state as one JSON text. */
-function versionRow(d: DealRow): Row {
-  // Spelled out in VERSION_STATE_FIELDS order (a property read per field, not a lookup by name: ~1M
-  // rows); projections.int-spec reads every field back through dealFromVersionRow.
-  const state = [
-    d.title,
-    d.accountId,
-    d.channel,
-    d.stage,
-    d.open,
-    d.valueMinor,
-    d.wonValueMinor,
-    d.expectedCloseDate,
-    d.openedAt,
-    d.closedAt,
-    d.lossReason,
-    d.lostTo,
-    d.competitors,
-    d.fulfilledMinor,
-    d.contractNumber,
-    d.revision,
-  ];
-  return { team_id: d.teamId, rep_id: d.repId, state: JSON.stringify(state) };
-}
-
-/** Reads a `deal_versions` row (versionRow's shape). */
-export function dealFromVersionRow(row: Row): DealRow {
-  const values = JSON.parse(toStr(row.state)) as unknown[];
-  const state: Record<string, unknown> = {};
-  VERSION_STATE_FIELDS.forEach((field, i) => (state[field] = values[i]));
-  return {
-    ...(state as Omit<DealRow, 'id' | 'repId' | 'teamId'>),
-    id: toStr(row.deal_id),
-    repId: toStr(row.rep_id),
-    teamId: toStrOrNull(row.team_id),
   };
 }
 
@@ -200,7 +138,7 @@ function dealsTable(ctx: ProjectionContext): EntityTable<DealCurrent> {
       versions: {
         table: ctx.table(DEAL_VERSIONS_TABLE),
         key: 'deal_id',
-        toRow: versionRow,
+        toRow: snapshot,
         // Write-back reads intervals back only for deals that left memory: it needs the key then.
         createKeyIndex: (tx) => versionsKey(tx, ctx),
       },
@@ -263,8 +201,7 @@ function sameCompetitor(a: string, b: string): boolean {
  */
 export const dealsProjection: Projection = {
   name: DEALS_PROJECTION,
-  // 2: deal_versions holds (key, valid_to, team_id, rep_id, state JSON) instead of every column, without the (team_id, valid_from) index.
-  version: 2,
+  version: 1,
   tables: [DEALS_TABLE, DEAL_VERSIONS_TABLE, DEAL_REP_TEAMS_TABLE],
   eventTypes: EVENT_TYPES,
 
@@ -280,16 +217,14 @@ export const dealsProjection: Projection = {
       .addColumn('since', 'text', (c) => c.notNull())
       .addColumn('updated_at', 'text', (c) => c.notNull())
       .execute();
-    // One row per deal event (~1M in the bench log): the columns a lookup needs, the rest as JSON.
-    const versionsTable = db.schema
-      .createTable(versions)
-      .ifNotExists()
-      .addColumn('deal_id', 'text', (c) => c.notNull())
+    const versionsTable = snapshotColumns(
+      db.schema
+        .createTable(versions)
+        .ifNotExists()
+        .addColumn('deal_id', 'text', (c) => c.notNull()),
+    )
       .addColumn('valid_from', 'text', (c) => c.notNull())
-      .addColumn('valid_to', 'text')
-      .addColumn('team_id', 'text')
-      .addColumn('rep_id', 'text', (c) => c.notNull())
-      .addColumn('state', 'text', (c) => c.notNull());
+      .addColumn('valid_to', 'text');
     // A rebuild appends the intervals to a table without a key (inserting ~1M random-UUID keys
     // into a B-tree was most of its SQL time) and adds the key before the swap: see versionsKey.
     if (ctx.rebuild?.deferIndexes) await versionsTable.execute();
@@ -303,15 +238,16 @@ export const dealsProjection: Projection = {
   /** The indexes of the queries only; a rebuild builds them once over the full tables. */
   async createIndexes(db: ReadDb, ctx: ProjectionContext): Promise<void> {
     const deals = ctx.table(DEALS_TABLE);
-    const index = (suffix: string, columns: string[]) =>
-      db.schema.createIndex(indexName(deals, suffix)).ifNotExists().on(deals).columns(columns).execute();
+    const index = (suffix: string, columns: string[], table = deals) =>
+      db.schema.createIndex(indexName(table, suffix)).ifNotExists().on(table).columns(columns).execute();
     await index('team', ['team_id', 'id']);
     await index('account', ['account_id', 'id']);
     await index('stage', ['stage', 'id']);
     await index('closed', ['closed_at']);
     await index('updated', ['updated_at']);
     // deal_versions is read only by its key (DealsQuery.get: one interval lookup by deal_id and
-    // valid_from), so the key is its only index.
+    // valid_from, then a scope check on that row), so the key is its only index. Generations built
+    // before may still carry a (team_id, valid_from) index; nothing reads it.
     if (ctx.rebuild?.deferIndexes) await versionsKey(db, ctx);
   },
 

@@ -18,7 +18,6 @@ import {
   DEAL_REP_TEAMS_TABLE,
   DEAL_VERSIONS_TABLE,
   dealFromRow,
-  dealFromVersionRow,
   type DealRow,
 } from './deals.projection';
 
@@ -113,7 +112,7 @@ export class DealsQuery {
         .executeTakeFirst();
       if (!visibleThen && !(await this.visibleIds([id], scope)).has(id)) throw new NotFoundError('Deal', id);
     }
-    return dealFromVersionRow(version);
+    return dealFromRow(version);
   }
 
   async list(
