@@ -22,18 +22,11 @@ export type Handled<T extends KnownEventType> = Extract<KnownEvent, { type: T }>
  */
 export function handled<T extends KnownEventType & EventType>(event: RecordedEvent, types: readonly T[] | ReadonlySet<string>): Handled<T> | null {
   if (!('has' in types ? types.has(event.type) : (types as readonly string[]).includes(event.type))) return null;
-  let view = views.get(event);
-  if (view === undefined) {
-    if (typeof event.data !== 'object' || event.data === null) throw new Error(`Event ${event.id} (${event.type}) has no data`);
-    view = { type: event.type, data: event.data, at: instantMs(event.metadata.occurredAt), position: event.position };
-    views.set(event, view);
-  }
-  return view as Handled<T>;
+  if (typeof event.data !== 'object' || event.data === null) throw new Error(`Event ${event.id} (${event.type}) has no data`);
+  return {
+    type: event.type,
+    data: event.data,
+    at: instantMs(event.metadata.occurredAt),
+    position: event.position,
+  } as Handled<T>;
 }
-
-/**
- * The typed view of each recorded event, made once: the seven report projections each see every
- * deal event (a rebuild hands them the same RecordedEvent objects), and parsing the business time
- * once instead of seven times was measurable. Handlers read it and never change it.
- */
-const views = new WeakMap<RecordedEvent, { type: string; data: object; at: number; position: string }>();
