@@ -176,6 +176,18 @@ describe.each(availableBackends())('entity projections on $name', (backend) => {
       expect(await accounts.get(ACC_3, ALL)).toMatchObject({ ownerRepId: REP_2, ownerTeamId: TEAM_A });
     });
 
+    it('answers deal(id, asOf) after the last change with exactly the current deal (the open interval is the current row)', async () => {
+      const deals = new DealsQuery(db);
+      const later = '2030-01-01T00:00:00.000Z';
+      for (const id of [DEAL_1, DEAL_2, DEAL_3, DEAL_4]) {
+        const current = await deals.get(id, ALL);
+        // Every field of the open interval in deal_versions reads back as the current row.
+        expect(await deals.get(id, ALL, later)).toEqual(current);
+      }
+      // A closed deal as it stood before it closed: every field of that interval, not the current row.
+      expect(await deals.get(DEAL_2, ALL, T.revised)).toMatchObject({ stage: 'PROSPECTING', open: true, closedAt: null, wonValueMinor: null, contractNumber: null, fulfilledMinor: 0 });
+    });
+
     it('keeps an open deal in its owner’s current team, revised, rescheduled and with its competitors', async () => {
       const deal = await new DealsQuery(db).get(DEAL_1, ALL);
       expect(deal).toEqual({

@@ -147,6 +147,8 @@ export const funnelProjection = reportProjection<FunnelDeal, never, 'DealStageCh
     /** Stays that became final in the batch (advanced, or their deal closed); each once, as a deal's state holds only stays not yet final. */
     const final: unknown[][] = [];
     const done = (dealId: string, stay: Stay) => final.push(stayRow(dealId, stay));
+    /** A copy whose stays the handlers may change: the given state is not theirs to change (a rebuild keeps it in memory). */
+    const own = (deal: FunnelDeal): FunnelDeal => ({ ...deal, stays: deal.stays.map((s) => ({ ...s })) });
     const leave = (deal: FunnelDeal, at: number) => {
       const stay = deal.stays.find((s) => s.seq === deal.seq);
       if (stay) stay.leftAt = at;
@@ -173,15 +175,17 @@ export const funnelProjection = reportProjection<FunnelDeal, never, 'DealStageCh
     return {
       opened: (e) => ({ repId: e.data.repId, seq: 1, stays: [enter(1, 'PROSPECTING', e.data.repId, e.at)] }),
       deal: {
-        DealStageChanged: (e, deal) => {
+        DealStageChanged: (e, given) => {
           const dealId = e.data.dealId;
+          const deal = own(given);
           leave(deal, e.at);
           // A stay belongs to the owner who brought the deal into it.
           const next = enter(deal.seq + 1, e.data.stage, deal.repId, e.at);
           return { ...deal, seq: deal.seq + 1, stays: [...reached(dealId, deal, e.data.stage), next] };
         },
       },
-      closed: (e, deal) => {
+      closed: (e, given) => {
+        const deal = own(given);
         leave(deal, e.at);
         const rest = e.type === 'DealWon' ? reached(e.data.dealId, deal, 'WON') : deal.stays;
         for (const stay of rest) done(e.data.dealId, stay);

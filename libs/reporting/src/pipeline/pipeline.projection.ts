@@ -4,6 +4,7 @@ import type { ReadTx } from '@kam/read-store';
 import type { OrgTables } from '../kpis/common/membership';
 import { orgTablesOf, reportProjection } from '../kpis/common/report-projection';
 import { indexName, num, upsertRows, type Row } from '../kpis/common/sql';
+import type { Statements } from '../kpis/common/statements';
 
 /**
  * Open pipeline as it stood at any instant, so `pipeline(asOf)` sees the stage, value and owner of
@@ -73,7 +74,10 @@ const zeros = (): Measures => STEP_MEASURES.map(() => 0);
 class StepBatch {
   private readonly deltas = new Map<string, Map<number, Measures>>();
 
-  constructor(private readonly table: string) {}
+  constructor(
+    private readonly table: string,
+    private readonly sql: Statements,
+  ) {}
 
   add(repId: string, at: number, stage: OpenDealStage, count: 1 | -1, valueMinor: number): void {
     let byTime = this.deltas.get(repId);
@@ -98,17 +102,12 @@ class StepBatch {
       const first = times[0];
       if (first === undefined) continue;
       // The rep's row in force just before `first` (the base) and every row from `first` on.
-      const stored = await tx
-        .selectFrom(this.table)
-        .selectAll()
-        .where('rep_id', '=', repId)
-        .where(
-          'changed_at',
-          '>=',
-          sql<number>`coalesce((select max(changed_at) from ${sql.table(this.table)} where rep_id = ${repId} and changed_at < ${first}), ${first})`,
-        )
-        .orderBy('changed_at')
-        .execute();
+      // A statement text built once (Statements), not through the query builder: one per touched rep per batch.
+      const stored = await this.sql.all(
+        `select * from "${this.table}" where rep_id = ? and changed_at >= ` +
+          `coalesce((select max(changed_at) from "${this.table}" where rep_id = ? and changed_at < ?), ?) order by changed_at`,
+        [repId, repId, first, first],
+      );
       const old = new Map<number, Measures>(
         stored.map((r) => [num(r.changed_at), STEP_MEASURES.map((m) => num(r[m]))]),
       );
@@ -160,7 +159,7 @@ export const pipelineProjection = reportProjection<
   },
 
   fold(batch) {
-    const steps = new StepBatch(batch.table(PIPELINE_TABLES.steps));
+    const steps = new StepBatch(batch.table(PIPELINE_TABLES.steps), batch.sql);
     /** When a change at `at` takes effect: a deal stream's business time never goes back; a change at the same instant replaces the state. */
     const sinceOf = (deal: PipelineDeal, at: number) => Math.max(at, deal.since);
     /** The deal's state changes at `at`: the owner's pipeline leaves the old state and enters the new one. */

@@ -1,5 +1,5 @@
 import type { RecordedEvent } from '@kam/event-store';
-import type { Projection, ProjectionContext, ReadDb, ReadTx } from '@kam/read-store';
+import type { Projection, ProjectionContext, ReadDb, ReadTx, RebuildSession } from '@kam/read-store';
 import { handled, type Handled, type KnownEvent, type KnownEventType } from './events';
 import type { LedgerSpec } from './ledger';
 import { createLedgerWriterTables, LedgerWriter } from './ledger-writer';
@@ -88,9 +88,10 @@ export class ReportBatch<S extends DealState, F> {
     deals: string,
     codec: DealCodec<S>,
     ledger: LedgerSpec<F> | null,
+    rebuild?: RebuildSession,
   ) {
     this.org = new OrgBatch(sql, org);
-    this.deals = new DealStates<S>(sql, deals, codec);
+    this.deals = new DealStates<S>(sql, deals, codec, rebuild);
     this.ledgerWriter = ledger ? new LedgerWriter(ledger, sql, this.org) : null;
   }
 
@@ -208,9 +209,11 @@ export function reportProjection<
         table(def.tables.deals),
         codec,
         def.ledger?.(table) ?? null,
+        ctx.rebuild,
       );
       const fold = def.fold(batch);
-      await batch.deals.prefetch(storedDealIdsOf(events));
+      // Stored deals are loaded in bulk; a rebuild that keeps them all in memory has none to load.
+      if (batch.deals.readsTable) await batch.deals.prefetch(storedDealIdsOf(events));
       // The handler maps are indexed by the event's own type: TypeScript cannot follow that link.
       const dealHandlers = (fold.deal ?? {}) as Record<
         string,
@@ -243,7 +246,9 @@ export function reportProjection<
             batch.deals.set(event.data.dealId, fold.opened(event));
             break;
           case 'DealReassigned': {
-            const deal = await batch.deals.get(event.data.dealId);
+            // Awaited only when it is a promise: most lookups need no query (DealStates.state).
+            const found = batch.deals.state(event.data.dealId);
+            const deal = found instanceof Promise ? await found : found;
             if (deal)
               batch.deals.set(
                 event.data.dealId,
@@ -253,7 +258,8 @@ export function reportProjection<
           }
           case 'DealWon':
           case 'DealLost': {
-            const deal = await batch.deals.get(event.data.dealId);
+            const found = batch.deals.state(event.data.dealId);
+            const deal = found instanceof Promise ? await found : found;
             if (!deal) break;
             const fact = await fold.closed?.(event, deal);
             if (fact) await batch.ledger.record(event.data.dealId, deal.repId, event.at, fact);
@@ -264,7 +270,8 @@ export function reportProjection<
             if (dealTypes.has(event.type)) {
               const dealEvent = event as unknown as Handled<DT>;
               const dealId = (event.data as { dealId: string }).dealId;
-              const deal = await batch.deals.get(dealId);
+              const found = batch.deals.state(dealId);
+              const deal = found instanceof Promise ? await found : found;
               if (!deal) break;
               const next = await dealHandlers[event.type]!(dealEvent, deal);
               if (next) batch.deals.set(dealId, next);
@@ -275,6 +282,12 @@ export function reportProjection<
       }
       await batch.flush();
       await fold.flush?.();
+    },
+
+    /** The open deals a rebuild kept in memory (DealStates) are written once, at the end. */
+    async finishRebuild(tx: ReadTx, ctx: ProjectionContext): Promise<void> {
+      if (!ctx.rebuild) return;
+      await new DealStates<S>(new Statements(tx, ctx.dialect), ctx.table(def.tables.deals), codec, ctx.rebuild).finishRebuild();
     },
   };
 }
@@ -295,29 +308,83 @@ function storedDealIdsOf(events: readonly RecordedEvent[]): string[] {
   return ids;
 }
 
+/** What a rebuild keeps of the open deals across its transactions (in `RebuildSession.memory`). */
+interface DealMemory<S> {
+  /** Committed states of open deals that are not in the deals table. */
+  deals: Map<string, S>;
+  /** Deals were written out past the budget: the table may hold open deals that memory does not. */
+  spilled: boolean;
+}
+
+const DEAL_MEMORY_KEY = 'report-projection:deals';
+
 /**
  * The open deals a batch touches: loaded in one query up front, changed in memory, written once
  * each at the end (DealCodec: upsert of the changed ones and delete of the stored ones that
  * closed, or delete of every changed stored deal's rows and insert of the open ones'). A closed
  * deal is forgotten: every later event of it is ignored, as for a deal never opened, so the table
  * holds only the open deals and stays small.
+ *
+ * In a rebuild (a RebuildSession) the open deals stay in the session's memory across batches
+ * instead: nothing is read, written or deleted per batch (every deal of the log opens and most
+ * close during a rebuild, so the table would only churn), the batch's changes enter memory when
+ * its transaction commits, and `finishRebuild` writes the deals still open, in key order. Past
+ * the session's `memoryRows` every open deal is written out and memory starts over; the table
+ * then answers for the deals memory does not hold. Handlers must not change the state they are
+ * given in place (they return a new one): memory shares it with the batch, and a rolled-back
+ * batch must leave memory as it was.
  */
 export class DealStates<S> {
   private readonly rows = new Map<string, { state: S | null; stored: boolean; dirty: boolean }>();
+  private readonly memory: DealMemory<S> | undefined;
 
   constructor(
     private readonly sql: Statements,
     private readonly table: string,
     private readonly codec: DealCodec<S>,
-  ) {}
+    private readonly rebuild?: RebuildSession,
+  ) {
+    if (rebuild) {
+      let memory = rebuild.memory.get(DEAL_MEMORY_KEY) as DealMemory<S> | undefined;
+      if (memory === undefined) rebuild.memory.set(DEAL_MEMORY_KEY, (memory = { deals: new Map(), spilled: false }));
+      this.memory = memory;
+    }
+  }
+
+  /** False in a rebuild whose memory holds every open deal (nothing was written out): the table then holds none. */
+  get readsTable(): boolean {
+    return !this.memory || this.memory.spilled;
+  }
 
   async prefetch(ids: readonly string[]): Promise<void> {
-    const missing = ids.filter((id) => !this.rows.has(id));
-    for (const id of missing) this.rows.set(id, { state: null, stored: false, dirty: false });
-    const found = this.codec.decode(
-      await this.sql.selectIn(this.codec.columns.join(', '), this.table, 'deal_id', missing),
-    );
+    const lookup: string[] = [];
+    for (const id of ids) {
+      if (this.rows.has(id)) continue;
+      const kept = this.memory?.deals.get(id);
+      if (kept !== undefined) {
+        this.rows.set(id, { state: kept, stored: false, dirty: false });
+        continue;
+      }
+      this.rows.set(id, { state: null, stored: false, dirty: false });
+      // In a rebuild that never spilled, what memory does not hold is closed or unknown.
+      if (!this.memory || this.memory.spilled) lookup.push(id);
+    }
+    if (lookup.length === 0) return;
+    const found = this.codec.decode(await this.sql.selectIn(this.codec.columns.join(', '), this.table, 'deal_id', lookup));
     for (const [id, state] of found) this.rows.set(id, { state, stored: true, dirty: false });
+  }
+
+  /**
+   * `get` without a promise when no query is needed (the deal is loaded, or a rebuild's memory
+   * holds every open deal): the report folds ask once per deal event, seven reports over.
+   */
+  state(id: string): S | undefined | Promise<S | undefined> {
+    const row = this.rows.get(id);
+    if (row !== undefined) return row.state ?? undefined;
+    if (this.readsTable) return this.get(id);
+    const state = this.memory!.deals.get(id) ?? null;
+    this.rows.set(id, { state, stored: false, dirty: false });
+    return state ?? undefined;
   }
 
   /** The open deal's state, or undefined for a closed or unknown deal. */
@@ -343,23 +410,74 @@ export class DealStates<S> {
   }
 
   async flush(): Promise<void> {
-    const { columns, rowsPerDeal } = this.codec;
-    const writes: unknown[][] = [];
+    if (this.memory) return this.flushToMemory(this.memory);
+    const { rowsPerDeal } = this.codec;
+    const states = new Map<string, S>();
     const deletes: string[] = [];
-    // In deal-id order: consecutive rows land in the same pages of the deal-keyed table.
-    for (const id of [...this.rows.keys()].sort()) {
-      const row = this.rows.get(id)!;
+    for (const [id, row] of this.rows) {
       if (!row.dirty) continue;
       if (row.stored && (row.state === null || rowsPerDeal === 'many')) deletes.push(id);
-      if (row.state !== null) writes.push(...this.codec.encode(id, row.state));
+      if (row.state !== null) states.set(id, row.state);
     }
-    await this.sql.deleteIn(this.table, 'deal_id', deletes);
-    await this.sql.insert(
-      this.table,
-      columns,
-      writes,
-      rowsPerDeal === 'one' ? replaceOnConflict(['deal_id'], columns) : '',
-    );
+    await this.sql.deleteIn(this.table, 'deal_id', deletes.sort());
+    await this.write(states);
     this.rows.clear();
+  }
+
+  /** Rebuild: the stored deals the batch changed leave the table (memory holds them now); the rest waits for commit. */
+  private async flushToMemory(memory: DealMemory<S>): Promise<void> {
+    const changes: Array<[string, S | null]> = [];
+    const deletes: string[] = [];
+    let size = memory.deals.size;
+    for (const [id, row] of this.rows) {
+      if (!row.dirty) continue;
+      if (row.stored) deletes.push(id);
+      changes.push([id, row.state]);
+      const kept = memory.deals.has(id);
+      if (row.state === null && kept) size -= 1;
+      else if (row.state !== null && !kept) size += 1;
+    }
+    this.rows.clear();
+    await this.sql.deleteIn(this.table, 'deal_id', deletes.sort());
+    if (size <= this.rebuild!.memoryRows) {
+      this.rebuild!.onCommit(() => {
+        for (const [id, state] of changes) {
+          if (state === null) memory.deals.delete(id);
+          else memory.deals.set(id, state);
+        }
+      });
+      return;
+    }
+    // Over budget: every open deal goes to the table, memory starts over.
+    const states = new Map(memory.deals);
+    for (const [id, state] of changes) {
+      if (state === null) states.delete(id);
+      else states.set(id, state);
+    }
+    await this.write(states);
+    this.rebuild!.onCommit(() => {
+      memory.deals.clear();
+      memory.spilled = true;
+    });
+  }
+
+  /** Rebuild: writes the open deals kept in memory (in key order), then forgets them once committed. */
+  async finishRebuild(): Promise<void> {
+    const memory = this.memory;
+    if (!memory) return;
+    await this.write(memory.deals);
+    this.rebuild!.onCommit(() => {
+      memory.deals.clear();
+      memory.spilled = true;
+    });
+  }
+
+  /** Inserts (or replaces, one row per deal) the rows of these open deals, in deal-id order. */
+  private async write(states: ReadonlyMap<string, S>): Promise<void> {
+    const { columns, rowsPerDeal } = this.codec;
+    const writes: unknown[][] = [];
+    // In deal-id order: consecutive rows land in the same pages of the deal-keyed table.
+    for (const id of [...states.keys()].sort()) writes.push(...this.codec.encode(id, states.get(id)!));
+    await this.sql.insert(this.table, columns, writes, rowsPerDeal === 'one' ? replaceOnConflict(['deal_id'], columns) : '');
   }
 }

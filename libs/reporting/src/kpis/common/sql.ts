@@ -1,5 +1,4 @@
-import { sql } from 'kysely';
-import type { ReadDb, ReadTx } from '@kam/read-store';
+import { upsertRowsCompiled, type ReadDb, type ReadTx } from '@kam/read-store';
 
 /**
  * Storage conventions of the report read models (same statements on SQLite and PostgreSQL):
@@ -45,22 +44,12 @@ export function ratio(n: number, d: number): number | null {
   return d === 0 ? null : n / d;
 }
 
-/** Multi-row upsert that replaces every non-key column. */
+/**
+ * Multi-row upsert that replaces every non-key column (the compiled statements of read-store's
+ * rows.ts: building them through Kysely's insert builder was ~1 s of a 1M-event rebuild).
+ */
 export async function upsertRows(tx: ReadTx, table: string, key: readonly string[], rows: readonly Row[]): Promise<void> {
-  const first = rows[0];
-  if (!first) return;
-  const columns = Object.keys(first).filter((c) => !key.includes(c));
-  for (const chunk of chunks(rows)) {
-    await tx
-      .insertInto(table)
-      .values(chunk)
-      .onConflict((oc) =>
-        columns.length === 0
-          ? oc.columns(key).doNothing()
-          : oc.columns(key).doUpdateSet(Object.fromEntries(columns.map((c) => [c, sql.ref(`excluded.${c}`)]))),
-      )
-      .execute();
-  }
+  await upsertRowsCompiled(tx, table, key, rows);
 }
 
 /** Plain code-unit order of ids and names: the same on every database and locale. */
