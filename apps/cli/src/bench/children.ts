@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
@@ -63,8 +63,26 @@ function wrap(child: ChildProcess, url: string): ChildServer {
 }
 
 /**
- * The real API (`node -r @swc-node/register apps/api/src/main.ts`) on a data directory, with
- * the environment given; resolves once /health answers 200.
+ * How `npm start` runs the API (package.json `start`, checked by children.spec.ts): the compiled
+ * output of scripts/build.mjs, with these node flags and this environment. The bench measures
+ * exactly that.
+ */
+export const API_ENTRY = 'dist/apps/api/src/main.js';
+export const API_NODE_ARGS: readonly string[] = ['--enable-source-maps'];
+export const API_ENV: Readonly<Record<string, string>> = {};
+
+let built = false;
+
+/** Compiles apps/ and libs/ into dist/ (scripts/build.mjs, about a second), once per process. */
+export function buildApi(): void {
+  if (built) return;
+  execFileSync(process.execPath, [resolve('scripts/build.mjs'), '--quiet'], { stdio: 'inherit' });
+  built = true;
+}
+
+/**
+ * The real API as `npm start` runs it (built first, see API_ENTRY) on a data directory, with the
+ * environment given; resolves once /health answers 200.
  */
 export async function startApiChild(options: {
   dataDir: string;
@@ -73,23 +91,21 @@ export async function startApiChild(options: {
   onOutput?: (line: string) => void;
   readyTimeoutMs?: number;
 }): Promise<ChildServer> {
+  buildApi();
   const port = await freePort();
-  const child = spawn(
-    process.execPath,
-    [...(options.nodeArgs ?? []), '-r', '@swc-node/register', resolve('apps/api/src/main.ts')],
-    {
-      env: {
-        ...process.env,
-        KAM_DATA_DIR: options.dataDir,
-        HOST: '127.0.0.1',
-        PORT: String(port),
-        KAM_DEMO: '0',
-        LOG_LEVEL: 'error',
-        ...options.env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+  const child = spawn(process.execPath, [...API_NODE_ARGS, ...(options.nodeArgs ?? []), resolve(API_ENTRY)], {
+    env: {
+      ...process.env,
+      ...API_ENV,
+      KAM_DATA_DIR: options.dataDir,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      KAM_DEMO: '0',
+      LOG_LEVEL: 'error',
+      ...options.env,
     },
-  );
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const forward = (chunk: Buffer): void => {
     for (const line of chunk.toString().split('\n')) if (line.trim()) options.onOutput?.(line);
   };
