@@ -63,12 +63,19 @@ function wrap(child: ChildProcess, url: string): ChildServer {
 }
 
 /**
- * How `npm start` runs the API (package.json `start`, checked by children.spec.ts): the compiled
- * output of scripts/build.mjs, with these node flags and this environment. The bench measures
- * exactly that.
+ * How `npm start` runs the API (package.json `start`, checked by children.int-spec.ts): the
+ * compiled output of scripts/build.mjs, with these node flags and this environment. The bench
+ * measures exactly that.
+ *
+ * `--heap-growing-percent=50`: after each full collection V8 lets the old generation grow to up
+ * to 4× what survived before the next one. The API keeps ≈ 65 MB live under the bench's load, so
+ * its heap reached 250-290 MB between collections (850 MB once, on a busy box) and that was most
+ * of the peak RSS. 1.5× keeps it near 110 MB (peak 275-290 MB instead of 410-460) for ≈ 5-10 % more
+ * CPU per cached read and none measurable per openDeal (docs/operations.md, Memory). No heap cap:
+ * a startup rebuild of a bumped projection can hold ≈ 1 GB.
  */
 export const API_ENTRY = 'dist/apps/api/src/main.js';
-export const API_NODE_ARGS: readonly string[] = ['--enable-source-maps'];
+export const API_NODE_ARGS: readonly string[] = ['--enable-source-maps', '--heap-growing-percent=50'];
 export const API_ENV: Readonly<Record<string, string>> = {};
 
 let built = false;
