@@ -12,7 +12,7 @@
 //
 // Usage: node scripts/build.mjs [--out dist] [--quiet]
 
-import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { transformFile } from '@swc/core';
@@ -60,20 +60,42 @@ async function compile(file) {
   });
   mkdirSync(dirname(target), { recursive: true });
   const mapName = `${target.split('/').pop()}.map`;
-  writeFileSync(target, `${code}\n//# sourceMappingURL=${mapName}\n`);
-  writeFileSync(`${target}.map`, map);
+  writeAtomically(`${target}.map`, map);
+  writeAtomically(target, `${code}\n//# sourceMappingURL=${mapName}\n`);
+  return [target, `${target}.map`];
+}
+
+// Every npm start builds: a process starting meanwhile from the same dist/ (the projector next to
+// the API) must read whole files, old or new, never a half-written or deleted one.
+function writeAtomically(file, text) {
+  const temporary = `${file}.${process.pid}.tmp`;
+  writeFileSync(temporary, text);
+  renameSync(temporary, file);
+}
+
+function filesUnder(dir) {
+  if (!statSync(dir, { throwIfNoEntry: false })) return [];
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory() ? filesUnder(join(dir, entry.name)) : [join(dir, entry.name)],
+  );
 }
 
 const started = performance.now();
-rmSync(out, { recursive: true, force: true });
 const files = SOURCE_DIRS.flatMap((dir) => (statSync(join(root, dir), { throwIfNoEntry: false }) ? sources(join(root, dir)) : []));
 // A few at a time: transformFile runs on swc's thread pool.
 const queue = [...files];
+const written = new Set();
 await Promise.all(
   Array.from({ length: 8 }, async () => {
-    for (let file = queue.shift(); file !== undefined; file = queue.shift()) await compile(file);
+    for (let file = queue.shift(); file !== undefined; file = queue.shift()) {
+      for (const target of await compile(file)) written.add(target);
+    }
   }),
 );
+// Output of sources that no longer exist (renamed, deleted, now a spec) goes.
+for (const file of filesUnder(out)) {
+  if (/\.js(\.map)?$/.test(file) && !written.has(file)) rmSync(file, { force: true });
+}
 if (!quiet) {
   process.stderr.write(`build: ${files.length} files into ${relative(root, out) || out} in ${Math.round(performance.now() - started)} ms\n`);
 }
