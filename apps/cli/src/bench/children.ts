@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
@@ -63,8 +63,33 @@ function wrap(child: ChildProcess, url: string): ChildServer {
 }
 
 /**
- * The real API (`node -r @swc-node/register apps/api/src/main.ts`) on a data directory, with
- * the environment given; resolves once /health answers 200.
+ * How `npm start` runs the API (package.json `start`, checked by children.int-spec.ts): the
+ * compiled output of scripts/build.mjs, with these node flags and this environment. The bench
+ * measures exactly that.
+ *
+ * `--heap-growing-percent=50`: after each full collection V8 lets the old generation grow to up
+ * to 4× what survived before the next one. The API keeps ≈ 65 MB live under the bench's load, so
+ * its heap reached 250-290 MB between collections (850 MB once, on a busy box) and that was most
+ * of the peak RSS. 1.5× keeps it near 110 MB (peak 275-290 MB instead of 410-460) for ≈ 5-10 % more
+ * CPU per cached read and none measurable per openDeal (docs/operations.md, Memory). No heap cap:
+ * a startup rebuild of a bumped projection can hold ≈ 1 GB.
+ */
+export const API_ENTRY = 'dist/apps/api/src/main.js';
+export const API_NODE_ARGS: readonly string[] = ['--enable-source-maps', '--heap-growing-percent=50'];
+export const API_ENV: Readonly<Record<string, string>> = {};
+
+let built = false;
+
+/** Compiles apps/ and libs/ into dist/ (scripts/build.mjs, about a second), once per process. */
+export function buildApi(): void {
+  if (built) return;
+  execFileSync(process.execPath, [resolve('scripts/build.mjs'), '--quiet'], { stdio: 'inherit' });
+  built = true;
+}
+
+/**
+ * The real API as `npm start` runs it (built first, see API_ENTRY) on a data directory, with the
+ * environment given; resolves once /health answers 200.
  */
 export async function startApiChild(options: {
   dataDir: string;
@@ -73,23 +98,21 @@ export async function startApiChild(options: {
   onOutput?: (line: string) => void;
   readyTimeoutMs?: number;
 }): Promise<ChildServer> {
+  buildApi();
   const port = await freePort();
-  const child = spawn(
-    process.execPath,
-    [...(options.nodeArgs ?? []), '-r', '@swc-node/register', resolve('apps/api/src/main.ts')],
-    {
-      env: {
-        ...process.env,
-        KAM_DATA_DIR: options.dataDir,
-        HOST: '127.0.0.1',
-        PORT: String(port),
-        KAM_DEMO: '0',
-        LOG_LEVEL: 'error',
-        ...options.env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+  const child = spawn(process.execPath, [...API_NODE_ARGS, ...(options.nodeArgs ?? []), resolve(API_ENTRY)], {
+    env: {
+      ...process.env,
+      ...API_ENV,
+      KAM_DATA_DIR: options.dataDir,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      KAM_DEMO: '0',
+      LOG_LEVEL: 'error',
+      ...options.env,
     },
-  );
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const forward = (chunk: Buffer): void => {
     for (const line of chunk.toString().split('\n')) if (line.trim()) options.onOutput?.(line);
   };

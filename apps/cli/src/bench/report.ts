@@ -199,7 +199,7 @@ export function renderBenchmarks(r: BenchResults, previous: string | undefined):
     `- **graphql**: autocannon (programmatic API), ${r.graphql.connections} connections, ${r.graphql.warmup_s} s warm-up then ` +
       `${r.graphql.duration_s} s measured per query; a run with any non-2xx, socket error or GraphQL \`errors\` in a body counts as failed. ` +
       'Both servers are child processes of the bench (the load generator has its own event loop): the baseline is a bare ' +
-      'Fastify + Mercurius `{ hello }`; ours is `apps/api/src/main.ts` on a copy of the data set with `KAM_RATE_LIMIT_PER_MINUTE=0`, ' +
+      'Fastify + Mercurius `{ hello }`; ours is the API as `npm start` runs it (compiled by `scripts/build.mjs`) on a copy of the data set with `KAM_RATE_LIMIT_PER_MINUTE=0`, ' +
       'every request with an ADMIN bearer token.' +
       (r.graphql.team
         ? ` teamPerformance asks for team "${r.graphql.team.name}" (${r.graphql.team.reps} reps) over ${r.graphql.team.period.from} … ${r.graphql.team.period.to}; pipeline for the same team, now.`

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { testMetadata } from '@kam/kernel/testing';
 import { tmpdir } from 'node:os';
@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { DuplicateEventId, EventStoreUnavailable } from '../errors';
 import type { NewEvent, RecordedEvent } from '../event-store.port';
 import { describeEventStoreContract } from '../testing';
+import { checkpointThreads } from './sqlite-checkpointer';
 import { SUBSCRIPTION_PAGE_SIZE } from './sqlite-subscription';
 import {
   openSqliteEventStore,
@@ -87,6 +88,55 @@ describe('SqliteEventStore (SQLite specifics)', () => {
     const reopened = await open({ file: background });
     expect((await reopened.readStream('after-checkpoint')).length).toBe(1);
     expect((await reopened.readAll({ maxCount: 1000 })).length).toBe(201);
+  });
+
+  it('checkpoints every file of the process from one worker thread, which ends with the last store', async () => {
+    const fill = async (store: SqliteEventStore, prefix: string): Promise<void> => {
+      for (let i = 0; i < 20; i++) {
+        const events = Array.from({ length: 10 }, () => event('Filled', { text: 'x'.repeat(2000) }));
+        await store.append(`${prefix}-${i}`, events, 'no_stream');
+      }
+    };
+    const grows = async (file: string, before: number): Promise<boolean> => {
+      for (let waited = 0; waited < 1500; waited += 50) {
+        if (statSync(file).size > before + 200_000) return true;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      return false;
+    };
+    // Every worker is a thread of this process (and a V8 isolate): two files add one thread.
+    const osThreads = (): number => Number(/^Threads:\s+(\d+)/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1]);
+    expect(checkpointThreads()).toBe(0);
+    const threadsBefore = osThreads();
+    const [fileA, fileB] = [newFile(), newFile()];
+    const a = await open({ file: fileA });
+    const b = await open({ file: fileB });
+    const [beforeA, beforeB] = [statSync(fileA).size, statSync(fileB).size];
+    await fill(a, 'a');
+    await fill(b, 'b');
+    expect(checkpointThreads()).toBe(1);
+    expect(osThreads() - threadsBefore).toBe(1);
+    expect(await grows(fileA, beforeA)).toBe(true);
+    expect(await grows(fileB, beforeB)).toBe(true);
+
+    // Closing one store leaves the other's checkpoints running on the same thread.
+    await a.close();
+    expect(existsSync(`${fileA}-wal`)).toBe(false);
+    expect(checkpointThreads()).toBe(1);
+    const afterB = statSync(fileB).size;
+    await fill(b, 'b-again');
+    expect(await grows(fileB, afterB)).toBe(true);
+    await b.close();
+    expect(existsSync(`${fileB}-wal`)).toBe(false);
+    expect(checkpointThreads()).toBe(0);
+
+    // A store opened afterwards starts a thread again.
+    const fileC = newFile();
+    const c = await open({ file: fileC });
+    const beforeC = statSync(fileC).size;
+    await fill(c, 'c');
+    expect(checkpointThreads()).toBe(1);
+    expect(await grows(fileC, beforeC)).toBe(true);
   });
 
   it('reads KAM_SQLITE_SYNCHRONOUS values', () => {
