@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConflictError, type Decider } from '@kam/kernel';
+import { testMetadata } from '@kam/kernel/testing';
 import type { ReadStreamOptions } from '../event-store.port';
 import { openSqliteEventStore, type SqliteEventStore } from '../sqlite/sqlite-event-store';
 import { CommandExecutor } from './command-executor';
@@ -88,7 +89,7 @@ describe('CommandExecutor with its aggregate cache', () => {
     await add(mine, 1);
     await mine.with(counter).loadState('counter-1');
     // Simulates the window where the store still believes in revision 0 while revision 1 exists.
-    await a.append('counter-1', [{ id: 'e-x', type: 'Added', data: { amount: 2 }, metadata: { commandId: 'x' } }], 0);
+    await a.append('counter-1', [{ id: 'e-x', type: 'Added', data: { amount: 2 }, metadata: testMetadata('test', new Date().toISOString(), 'x') }], 0);
     jest.spyOn(a, 'knownRevision').mockReturnValue(0);
     await expect(add(mine, 4)).resolves.toMatchObject({ revision: 2 });
     jest.restoreAllMocks();
