@@ -14,7 +14,7 @@ import { createEngine, openConfiguredReadStore } from './read-side.module';
 async function main(): Promise<void> {
   const port = parentPort;
   if (!port) throw new Error('projection-worker.ts runs as a worker thread');
-  const { config } = workerData as WorkerData;
+  const { config, appends } = workerData as WorkerData;
   const store: EventStore & { wakeSubscriptions?: () => void } = await openEventStore(config);
   const readStore: ReadStore = await openConfiguredReadStore(config);
   const applied = new Map<string, number>();
@@ -45,11 +45,10 @@ async function main(): Promise<void> {
     }
   };
 
+  let closing = false;
+  void followAppends(appends, () => closing, () => store.wakeSubscriptions?.());
+
   port.on('message', (message: ToWorker) => {
-    if (message.type === 'wake') {
-      store.wakeSubscriptions?.();
-      return;
-    }
     switch (message.op) {
       case 'start':
         void answer(message.id, () => engine.start());
@@ -65,6 +64,8 @@ async function main(): Promise<void> {
         return;
       case 'close':
         void answer(message.id, async () => {
+          closing = true;
+          Atomics.notify(appends, 0);
           // The last batch and its checkpoint are committed before the stores close.
           await engine.stop();
           await readStore.close();
@@ -74,6 +75,23 @@ async function main(): Promise<void> {
     }
   });
   port.postMessage({ type: 'ready' } satisfies FromWorker);
+}
+
+/**
+ * Wakes the subscriptions each time the main thread announces appends (SQLite: they would only
+ * see them at their next poll). Whatever was appended before a wake-up is read after it: the
+ * count is loaded before waiting, and a change since then returns at once.
+ */
+async function followAppends(appends: Int32Array, closing: () => boolean, wake: () => void): Promise<void> {
+  const waitAsync = (Atomics as unknown as { waitAsync(a: Int32Array, i: number, v: number): { async: boolean; value: Promise<string> | string } }).waitAsync;
+  let seen = Atomics.load(appends, 0);
+  while (!closing()) {
+    const result = waitAsync(appends, 0, seen);
+    if (result.async) await result.value;
+    if (closing()) return;
+    seen = Atomics.load(appends, 0);
+    wake();
+  }
 }
 
 main().catch((error: unknown) => {
