@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { openReadStore, type ProjectionControl } from '@kam/read-store';
 import { join } from 'node:path';
+import { openReadStore, type ProjectionControl } from '@kam/read-store';
+import { READ_MODEL_ACCESS } from '@kam/reporting';
 import { ThreadedProjections } from '../apps/api/src/read-side/projection-thread';
 import { PROJECTION_ENGINE } from '../apps/api/src/read-side/read-side.module';
 import { startTestApp, type TestApp } from './support/test-app';
@@ -72,6 +73,22 @@ describe('projections on a worker thread', () => {
     expect(reply.errors).toBeUndefined();
     expect(reply.data.team).toEqual({ name: 'South' });
     await until(async () => (await health(app)).readModels.projections.every((p) => p.state === 'running'));
+  });
+
+  it('fails the start when the worker cannot start, and does not restart it behind the caller', async () => {
+    const broken = new ThreadedProjections({
+      config: app.config,
+      store: app.store,
+      readStore: app.app.get(READ_MODEL_ACCESS),
+      entry: join(app.config.dataDir, 'no-such-projection-worker.js'),
+      restartDelayMs: 10,
+      logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
+    });
+    await expect(broken.start()).rejects.toThrow(/projection worker exited/);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect((broken as unknown as { worker: unknown }).worker).toBeUndefined();
+    expect(broken.isActive).toBe(false);
+    await broken.close();
   });
 
   it('commits the last batch at shutdown: the stored checkpoints are the log head', async () => {

@@ -19,15 +19,18 @@ async function main(): Promise<void> {
   const readStore: ReadStore = await openConfiguredReadStore(config);
   const applied = new Map<string, number>();
   let progressPosted = false;
+  const sendProgress = (): void => {
+    progressPosted = false;
+    const message: FromWorker = { type: 'progress', active: engine.isActive, projections: engine.progress(), applied: [...applied] };
+    applied.clear();
+    port.postMessage(message);
+  };
   // Posted once per turn however many rounds and attachments ended in it.
   const postProgress = (): void => {
     if (progressPosted) return;
     progressPosted = true;
     queueMicrotask(() => {
-      progressPosted = false;
-      const message: FromWorker = { type: 'progress', active: engine.isActive, projections: engine.progress(), applied: [...applied] };
-      applied.clear();
-      port.postMessage(message);
+      if (progressPosted) sendProgress();
     });
   };
   const engine: ProjectionEngine = createEngine(config, store, readStore, null, {
@@ -38,7 +41,8 @@ async function main(): Promise<void> {
   const answer = async (id: number, run: () => Promise<unknown>): Promise<void> => {
     try {
       const value = await run();
-      postProgress();
+      // Before the reply: a start resolves with the checkpoints and generations known on the main thread.
+      sendProgress();
       port.postMessage({ type: 'reply', id, ok: true, value: value ?? null } satisfies FromWorker);
     } catch (error) {
       port.postMessage({ type: 'reply', id, ok: false, error: error instanceof Error ? error.message : String(error) } satisfies FromWorker);
