@@ -222,7 +222,7 @@ export class ThreadedProjections implements ProjectionControl {
     const entry = this.options.entry ?? join(__dirname, `projection-worker${extname(__filename)}`);
     const register = entry.endsWith('.ts') && !hasSwcRegister(process.execArgv) ? require.resolve('@swc-node/register') : undefined;
     const data: WorkerData & { entry: string; register?: string } = { config: this.options.config, appends: this.appends, entry, register };
-    const worker = new Worker(BOOTSTRAP, { eval: true, workerData: data, execArgv: process.execArgv });
+    const worker = new Worker(BOOTSTRAP, { eval: true, workerData: data, ...workerArgs(process.execArgv) });
     this.worker = worker;
     this.workerReady = new Promise<void>((resolve, reject) => {
       const onReady = (message: FromWorker): void => {
@@ -400,3 +400,47 @@ function hasSwcRegister(execArgv: readonly string[]): boolean {
 function fromProgress(p: ProjectionProgress): ProjectionStatus {
   return { name: p.name, version: 0, generation: p.generation, checkpoint: p.checkpoint, head: null, lagEvents: 0, lagMs: 0, parked: 0, state: p.state, lastError: null };
 }
+
+/**
+ * The process's node options for the worker. A worker refuses V8 and process-wide options
+ * (--max-old-space-size, --expose-gc, ...): those are left out, and a heap limit becomes the
+ * worker's own resource limit.
+ */
+export function workerArgs(execArgv: readonly string[]): { execArgv: string[]; resourceLimits?: { maxOldGenerationSizeMb: number } } {
+  const kept: string[] = [];
+  let maxOld: number | undefined;
+  for (let i = 0; i < execArgv.length; i++) {
+    const arg = execArgv[i]!;
+    if (WITH_VALUE.has(arg)) {
+      kept.push(arg, execArgv[++i] ?? '');
+      continue;
+    }
+    const old = /^--max-old-space-size=(\d+)$/.exec(arg);
+    if (old) maxOld = Number(old[1]);
+    if (ACCEPTED.some((prefix) => arg === prefix || arg.startsWith(`${prefix}=`) || (prefix.endsWith('-') && arg.startsWith(prefix)))) kept.push(arg);
+  }
+  return maxOld === undefined ? { execArgv: kept } : { execArgv: kept, resourceLimits: { maxOldGenerationSizeMb: maxOld } };
+}
+
+/** Options followed by a separate value that a worker accepts (preloads, loaders). */
+const WITH_VALUE = new Set(['-r', '--require', '--import', '--loader', '--experimental-loader', '--conditions', '-C']);
+
+/** Options a worker accepts (as `--x`, `--x=value`, or every option starting with a prefix ending in '-'). */
+const ACCEPTED = [
+  '--require',
+  '--import',
+  '--loader',
+  '--experimental-loader',
+  '--conditions',
+  '--enable-source-maps',
+  '--cpu-prof',
+  '--cpu-prof-',
+  '--heap-prof',
+  '--heap-prof-',
+  '--disable-warning',
+  '--no-warnings',
+  '--no-deprecation',
+  '--trace-warnings',
+  '--experimental-',
+];
+
