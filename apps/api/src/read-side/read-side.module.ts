@@ -26,10 +26,21 @@ export function allProjections(): Projection[] {
 /** How long a query with `atLeastPosition` waits for the read models (product.md §4). */
 export const FRESHNESS_TIMEOUT_MS = 5000;
 
-export async function openConfiguredReadStore(config: AppConfig): Promise<ReadStore> {
+/**
+ * The configured read store. `writes: false` (the API's own connection while the projections run
+ * on the worker, which checkpoints the file): no WAL checkpoint thread of its own for SQLite.
+ */
+export async function openConfiguredReadStore(config: AppConfig, options: { writes?: boolean } = {}): Promise<ReadStore> {
   return openReadStore(
-    config.databaseUrl ? { databaseUrl: config.databaseUrl } : { sqliteFile: join(config.dataDir, 'read-models.sqlite') },
+    config.databaseUrl
+      ? { databaseUrl: config.databaseUrl }
+      : { sqliteFile: join(config.dataDir, 'read-models.sqlite'), sqliteBackgroundCheckpoints: options.writes ?? true },
   );
+}
+
+/** Whether the API runs the projections on a worker thread (then its own read-store connection only reads). */
+export function projectsOnWorker(config: AppConfig): boolean {
+  return config.runProjections && config.projectionsThread;
 }
 
 export function createEngine(
@@ -56,7 +67,7 @@ export function createEngine(
  * is never started and only follows projection_state for freshness waits and /health.
  */
 export function createProjectionControl(config: AppConfig, store: EventStore, readStore: ReadStore, registry: Registry): ProjectionControl & { close?(): Promise<void> } {
-  if (config.runProjections && config.projectionsThread) {
+  if (projectsOnWorker(config)) {
     return new ThreadedProjections({ config, store, readStore, metrics: projectionMetricsFor(registry) });
   }
   return createEngine(config, store, readStore, registry);
