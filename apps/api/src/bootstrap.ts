@@ -15,7 +15,7 @@ import { GRAPHQL_CONTEXT, type AuthenticatedContext } from './graphql/context';
 import { registerResponseCache } from './graphql/response-cache';
 import type { AppConfig } from './config/config';
 import { openEventStore } from './infrastructure/infrastructure.module';
-import { openConfiguredReadStore } from './read-side/read-side.module';
+import { openConfiguredReadStore, projectsOnWorker } from './read-side/read-side.module';
 
 const LOG_LEVELS: Record<string, LogLevel[]> = {
   silent: [],
@@ -49,7 +49,7 @@ export async function helmetHeaders(options: Parameters<typeof helmet>[1]): Prom
 /** Builds the API application (not listening yet): used by main.ts and by the e2e tests. */
 export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
   const store = await openEventStore(config);
-  const readStore = await openConfiguredReadStore(config);
+  const readStore = await openConfiguredReadStore(config, { writes: !projectsOnWorker(config) });
   const jwtSecret = resolveJwtSecret({ configured: config.jwtSecret, dataDir: config.dataDir, production: config.production });
   const adapter = new FastifyAdapter({ bodyLimit: 1_048_576, trustProxy: false });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, store, readStore, jwtSecret), adapter, {

@@ -2,7 +2,7 @@ export * from './projection';
 export { openReadStore, ReadStore, physicalTableName, PROJECTION_STATE_TABLE, PARKED_EVENTS_TABLE, SQLITE_CACHE_KIB, SQLITE_REBUILD_CACHE_KIB } from './read-store';
 export type { OpenReadStoreOptions, ProjectionStateRow, ParkedEventRow } from './read-store';
 export { ProjectionEngine, consoleProjectionLogger } from './projection-engine';
-export type { ProjectionEngineOptions, ProjectionLogger, RetryParkedResult } from './projection-engine';
+export type { ProjectionControl, ProjectionEngineOptions, ProjectionLogger, ProjectionProgress, RetryParkedResult } from './projection-engine';
 export { ProjectionMetrics, projectionMetricsFor } from './projection-metrics';
 export type { ProjectionStatus, ProjectionStatusSource } from './projection-metrics';
 export { rebuildProjections, rebuildProjection, withRebuildCache, RebuildInProgressError, RebuildFailedError } from './rebuild';
@@ -11,6 +11,6 @@ export { createProjectionLease, LocalLease, PgAdvisoryLease, advisoryLockKey } f
 export type { ProjectionLease, PgAdvisoryLeaseOptions } from './lease';
 export { ProjectionStateMovedError } from './projection-writer';
 export { validateProjections } from './projection-state';
-export { approxEventsBetween } from './positions';
+export { approxEventsBetween, comparePositionsFast } from './positions';
 export { upsertRowsCompiled, insertRowsCompiled, insertValues, replaceOnConflict } from './rows';
 export type { RowValues } from './rows';

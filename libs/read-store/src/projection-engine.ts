@@ -72,6 +72,27 @@ export interface ProjectionEngineOptions {
   retryDelayMs?: number;
   /** How often waitForPosition re-reads checkpoints written by another process (default 25 ms). */
   statePollMs?: number;
+  /** Events applied by a projection (committed), besides the metrics: a host on another thread counts them. */
+  onApplied?: (projection: string, events: number) => void;
+  /** After writes, attachments and stops (where waiters are checked): `progress()` may have moved. */
+  onProgress?: () => void;
+}
+
+/** What the API uses of an engine; also implemented by the host of an engine on a worker thread. */
+export interface ProjectionControl extends ProjectionStatusSource {
+  readonly isActive: boolean;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  waitForPosition(position: string, timeoutMs?: number): Promise<void>;
+  retryParked(projection?: string): Promise<RetryParkedResult>;
+}
+
+/** One projection's committed checkpoint and served generation, as held in memory by the engine. */
+export interface ProjectionProgress {
+  name: string;
+  generation: number;
+  checkpoint: string | null;
+  state: string;
 }
 
 export interface RetryParkedResult {
@@ -101,7 +122,7 @@ const DEFAULT_MIN_LIVE_FLUSH_INTERVAL_MS = 10;
  * checkpoint, a rebuild swapped it in) gets a feed of its own, which hands its projections over
  * to the other feed as soon as both are at the same position. See docs/adr/0004-projection-engine.md.
  */
-export class ProjectionEngine implements ProjectionStatusSource {
+export class ProjectionEngine implements ProjectionControl {
   private readonly runners = new Map<string, ProjectionRunner>();
   private readonly feeds = new Set<Feed>();
   private readonly waiters = new Set<Waiter>();
@@ -236,6 +257,7 @@ export class ProjectionEngine implements ProjectionStatusSource {
           });
           result.succeeded += 1;
           this.metrics?.countApplied(name, 1);
+          this.options.onApplied?.(name, 1);
         } catch (error) {
           if (!isProjectionFault(error)) throw error;
           result.failed += 1;
@@ -281,10 +303,25 @@ export class ProjectionEngine implements ProjectionStatusSource {
     return out;
   }
 
+  /** Per projection: the committed checkpoint and generation held in memory (what waitForPosition compares). */
+  progress(): ProjectionProgress[] {
+    const out: ProjectionProgress[] = [];
+    for (const runner of this.runners.values()) {
+      out.push({
+        name: runner.projection.name,
+        generation: runner.generation,
+        checkpoint: runner.checkpoint,
+        state: this.active || !this.started ? runner.state : 'standby',
+      });
+    }
+    return out;
+  }
+
   // --- internals used by runners and feeds ----------------------------------------------------
 
   onCommitted(runner: ProjectionRunner, applied: number, parked: readonly RecordedEvent[]): void {
     this.metrics?.countApplied(runner.projection.name, applied);
+    if (applied > 0) this.options.onApplied?.(runner.projection.name, applied);
     for (const event of parked) {
       this.logger.warn('event parked', { projection: runner.projection.name, position: event.position, type: event.type });
     }
@@ -292,6 +329,7 @@ export class ProjectionEngine implements ProjectionStatusSource {
 
   /** After a feed's writes: waiters whose position every projection has reached are released. */
   checkWaiters(): void {
+    this.options.onProgress?.();
     if (this.waiters.size === 0) return;
     for (const waiter of this.waiters) {
       if (this.reached(waiter.position)) {

@@ -15,6 +15,8 @@ export interface AppConfig {
   sqliteSynchronous: 'NORMAL' | 'FULL';
   /** Run projections in this process (default) or leave them to apps/projector. */
   runProjections: boolean;
+  /** Run them on a worker thread of this process (default) rather than on the request thread. */
+  projectionsThread: boolean;
   logLevel: string;
   /** Requests per minute per token (0 turns the limit off, e.g. for benchmarks). */
   rateLimitPerMinute: number;
@@ -109,6 +111,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     currency,
     sqliteSynchronous: synchronous,
     runProjections: parseFlag(env, 'KAM_RUN_PROJECTIONS', true),
+    projectionsThread: parseFlag(env, 'KAM_PROJECTIONS_THREAD', true),
     logLevel: env.LOG_LEVEL || 'info',
     rateLimitPerMinute: parseCount(env, 'KAM_RATE_LIMIT_PER_MINUTE', 6000),
     queryCacheKib: parseCount(env, 'KAM_QUERY_CACHE_KIB', 4096),

@@ -2,7 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { mintToken, resolveJwtSecret } from '@kam/auth';
 import { EVENT_STORE, type EventStore } from '@kam/event-store';
-import type { ProjectionEngine } from '@kam/read-store';
+import type { ProjectionControl } from '@kam/read-store';
 import type { AppConfig } from '../config/config';
 import { PROJECTION_ENGINE } from '../read-side/read-side.module';
 // The generator is shared by `npm run seed`, the bench and this demo; it lives with the CLI and
@@ -49,7 +49,7 @@ export async function seedDemoIfEmpty(
   const store = app.get<EventStore>(EVENT_STORE);
   if ((await store.headPosition()) !== undefined) return undefined;
   const started = performance.now();
-  const engine = app.get<ProjectionEngine>(PROJECTION_ENGINE);
+  const engine = app.get<ProjectionControl>(PROJECTION_ENGINE);
   // With KAM_RUN_PROJECTIONS=0 another process (apps/projector) projects: wait for it, never start ours.
   const ours = config.runProjections;
   if (ours) await engine.stop();

@@ -1,7 +1,7 @@
 import { Controller, Get, Inject, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { EVENT_STORE, type EventStore } from '@kam/event-store';
-import type { ProjectionEngine, ReadStore } from '@kam/read-store';
+import type { ProjectionControl, ReadStore } from '@kam/read-store';
 import { READ_MODEL_ACCESS } from '@kam/reporting';
 import { PROJECTION_ENGINE } from '../read-side/read-side.module';
 
@@ -14,7 +14,7 @@ export class HealthController {
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(READ_MODEL_ACCESS) private readonly readStore: ReadStore,
-    @Inject(PROJECTION_ENGINE) private readonly engine: ProjectionEngine,
+    @Inject(PROJECTION_ENGINE) private readonly engine: ProjectionControl,
   ) {}
 
   @Get('health')

@@ -1,7 +1,7 @@
 import type { CommandBus } from '@nestjs/cqrs';
 import type { CommandResult, EventStore } from '@kam/event-store';
 import { StaleReadModelError } from '@kam/kernel';
-import type { ProjectionEngine } from '@kam/read-store';
+import type { ProjectionControl } from '@kam/read-store';
 import { Simulation, type SimulationCounts, type SimulationOptions, type TeamInfo } from './simulation';
 import { BARRIER, toBusCommand, type SeedCommand } from './seed-command';
 
@@ -145,7 +145,7 @@ export async function seedOrganisation(
  * seeding. Without `start`, whoever projects (this process's engine or apps/projector) is awaited.
  */
 export async function catchUpReadModels(
-  engine: ProjectionEngine,
+  engine: Pick<ProjectionControl, 'start' | 'stop' | 'waitForPosition'>,
   store: EventStore,
   options: { start?: boolean; stopAfter?: boolean; timeoutMs?: number } = {},
 ): Promise<void> {

@@ -4,7 +4,7 @@ import { createApp, loadConfig, type AppConfig } from '@kam/api';
 import { parseArgs } from '../args';
 import { ProgressBar, formatCount, formatDuration } from '../progress';
 import { join } from 'node:path';
-import type { ProjectionEngine } from '@kam/read-store';
+import type { ProjectionControl } from '@kam/read-store';
 import { catchUpReadModels, seedOrganisation, type SeedOptions, type SeedSummary } from './generator';
 import { MemoryEventStore } from './memory-event-store';
 import { bulkLoadSqlite } from './bulk-load';
@@ -86,7 +86,7 @@ export async function seedDataDir(
         `${config.dataDir} already holds events (head position ${head}); seed an empty --data-dir`,
       );
     }
-    const engine = app.get<ProjectionEngine>(PROJECTION_ENGINE, { strict: false });
+    const engine = app.get<ProjectionControl>(PROJECTION_ENGINE, { strict: false });
     const catchUp = (): Promise<void> => catchUpReadModels(engine, store, { stopAfter: true });
     const bar = output.quiet ? undefined : new ProgressBar({ label: 'seed', unit: 'events' });
     const summary = await seedOrganisation(app.get(CommandBus), { ...options, beforeBarrier: catchUp }, (p) =>

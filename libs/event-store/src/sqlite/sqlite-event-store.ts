@@ -118,6 +118,7 @@ export class SqliteEventStore implements EventStore, SqliteSubscriptionSource {
   private readonly upcasters: UpcasterRegistry | undefined;
   private readonly pollIntervalMs: number;
   private readonly subscriptions = new Set<SqliteSubscription>();
+  private readonly appendListeners = new Set<() => void>();
   private readonly readAllStatements = new Map<string, Statement>();
   private closed = false;
 
@@ -285,7 +286,7 @@ export class SqliteEventStore implements EventStore, SqliteSubscriptionSource {
         batch[i]!.resolve(outcome.result);
       } else batch[i]!.reject(outcome.error);
     }
-    if (wrote) for (const subscription of this.subscriptions) subscription.notify();
+    if (wrote) this.announceAppend();
   };
 
   /**
@@ -325,6 +326,25 @@ export class SqliteEventStore implements EventStore, SqliteSubscriptionSource {
     }
     this.sawHead(streamId, result.nextExpectedRevision, this.txDataVersion);
     append.resolve(result);
+    this.announceAppend();
+  }
+
+  private announceAppend(): void {
+    for (const subscription of this.subscriptions) subscription.notify();
+    for (const listener of this.appendListeners) listener();
+  }
+
+  /**
+   * Calls `listener` after every append this connection commits (in the committing turn), e.g. to
+   * wake a subscription on another thread, which otherwise only sees it at its next poll.
+   */
+  onAppended(listener: () => void): () => void {
+    this.appendListeners.add(listener);
+    return () => this.appendListeners.delete(listener);
+  }
+
+  /** Live subscriptions read the log at once: another connection announced an append (see onAppended). */
+  wakeSubscriptions(): void {
     for (const subscription of this.subscriptions) subscription.notify();
   }
 
