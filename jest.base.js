@@ -16,6 +16,8 @@ const moduleNameMapper = {
   '^@kam/event-store/testing$': '<rootDir>/libs/event-store/src/testing',
   '^@kam/kernel/testing$': '<rootDir>/libs/kernel/src/testing',
   '^@kam/api$': '<rootDir>/apps/api/src',
+  '^@kam/sales/upcasters$': '<rootDir>/libs/sales/src/upcasters',
+  '^@kam/reporting/projections$': '<rootDir>/libs/reporting/src/projections',
   '^@kam/(.*)$': '<rootDir>/libs/$1/src',
 };
 const base = {

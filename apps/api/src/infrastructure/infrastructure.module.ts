@@ -1,28 +1,11 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { Global, Module, type DynamicModule, type OnApplicationShutdown, Inject } from '@nestjs/common';
-import {
-  CommandExecutor,
-  EVENT_STORE,
-  UpcasterRegistry,
-  openEsdbEventStore,
-  openSqliteEventStore,
-  type EventStore,
-} from '@kam/event-store';
+import { CommandExecutor, EVENT_STORE, type EventStore } from '@kam/event-store';
 import type { AppConfig } from '../config/config';
-import { upcasters } from './upcasters';
+import { openEventStore } from './event-store-factory';
+
+export { openEventStore };
 
 export const APP_CONFIG = 'kam:AppConfig';
-
-export async function openEventStore(config: AppConfig, registry: UpcasterRegistry = upcasters()): Promise<EventStore> {
-  if (config.eventStoreUrl) return openEsdbEventStore({ connectionString: config.eventStoreUrl, upcasters: registry });
-  mkdirSync(config.dataDir, { recursive: true });
-  return openSqliteEventStore({
-    file: join(config.dataDir, 'events.sqlite'),
-    upcasters: registry,
-    synchronous: config.sqliteSynchronous,
-  });
-}
 
 class EventStoreCloser implements OnApplicationShutdown {
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}

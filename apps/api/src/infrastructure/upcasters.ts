@@ -1,5 +1,6 @@
 import { UpcasterRegistry } from '@kam/event-store';
-import { SALES_UPCASTERS } from '@kam/sales';
+// The upcasters' own file: the projection worker loads this without the sales module's Nest side.
+import { SALES_UPCASTERS } from '@kam/sales/upcasters';
 
 /** Every upcaster of the product, registered in one place and applied on every read. */
 export function upcasters(): UpcasterRegistry {

@@ -2,9 +2,9 @@ import 'reflect-metadata';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { EventStore } from '@kam/event-store';
 import type { ProjectionEngine, ReadStore } from '@kam/read-store';
-import { openEventStore } from '../infrastructure/infrastructure.module';
+import { openEventStore } from '../infrastructure/event-store-factory';
 import type { FromWorker, ToWorker, WorkerData } from './projection-thread';
-import { createEngine, openConfiguredReadStore } from './read-side.module';
+import { createEngine, openConfiguredReadStore } from './engine-factory';
 
 /**
  * Entry of the projection worker thread (started by ThreadedProjections, projection-thread.ts):

@@ -1,65 +1,16 @@
-import { join } from 'node:path';
 import { Global, Inject, Module, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { EventStore } from '@kam/event-store';
-import {
-  ProjectionEngine,
-  openReadStore,
-  projectionMetricsFor,
-  type Projection,
-  type ProjectionControl,
-  type ProjectionEngineOptions,
-  type ReadStore,
-} from '@kam/read-store';
-import { ENTITY_PROJECTIONS, READ_FRESHNESS, READ_MODEL_ACCESS, REPORT_PROJECTIONS, type ReadFreshness } from '@kam/reporting';
+import { projectionMetricsFor, type ProjectionControl, type ReadStore } from '@kam/read-store';
+import { READ_FRESHNESS, READ_MODEL_ACCESS, type ReadFreshness } from '@kam/reporting';
 import type { AppConfig } from '../config/config';
+import { FRESHNESS_TIMEOUT_MS, createEngine, projectsOnWorker } from './engine-factory';
 import { ThreadedProjections } from './projection-thread';
+
+export { FRESHNESS_TIMEOUT_MS, allProjections, createEngine, openConfiguredReadStore, projectsOnWorker } from './engine-factory';
 
 export const PROJECTION_ENGINE = 'kam:ProjectionEngine';
 export const METRICS_REGISTRY = 'kam:MetricsRegistry';
-
-/** Every read model of the product, in one list: the engine, rebuild and the projector use it. */
-export function allProjections(): Projection[] {
-  return [...ENTITY_PROJECTIONS, ...REPORT_PROJECTIONS];
-}
-
-/** How long a query with `atLeastPosition` waits for the read models (product.md §4). */
-export const FRESHNESS_TIMEOUT_MS = 5000;
-
-/**
- * The configured read store. `writes: false` (the API's own connection while the projections run
- * on the worker, which checkpoints the file): no WAL checkpoint thread of its own for SQLite.
- */
-export async function openConfiguredReadStore(config: AppConfig, options: { writes?: boolean } = {}): Promise<ReadStore> {
-  return openReadStore(
-    config.databaseUrl
-      ? { databaseUrl: config.databaseUrl }
-      : { sqliteFile: join(config.dataDir, 'read-models.sqlite'), sqliteBackgroundCheckpoints: options.writes ?? true },
-  );
-}
-
-/** Whether the API runs the projections on a worker thread (then its own read-store connection only reads). */
-export function projectsOnWorker(config: AppConfig): boolean {
-  return config.runProjections && config.projectionsThread;
-}
-
-export function createEngine(
-  config: AppConfig,
-  store: EventStore,
-  readStore: ReadStore,
-  registry: Registry | null,
-  hooks: Pick<ProjectionEngineOptions, 'onApplied' | 'onProgress'> = {},
-): ProjectionEngine {
-  return new ProjectionEngine({
-    store,
-    readStore,
-    projections: allProjections(),
-    // With PostgreSQL several instances may run: only the holder of the advisory lock projects.
-    useLease: Boolean(config.databaseUrl),
-    metricsRegistry: registry,
-    ...hooks,
-  });
-}
 
 /**
  * The engine the API uses: on a worker thread of this process (default, docs/adr/0007), or on
