@@ -210,7 +210,10 @@ export function renderBenchmarks(r: BenchResults, previous: string | undefined):
       (r.mutations.reason ? ` Not measured: ${r.mutations.reason}` : ''),
     `- **lag**: ${LAG_METHOD}.` +
       lagLine(r.lag, 'At 500 writes/s') +
-      lagLine(r.lag.at_sustainable_rate, 'At a rate the server sustains'),
+      lagLine(r.lag.at_sustainable_rate, 'At a rate the server sustains') +
+      (r.lag.catch_up_before_ms
+        ? ` Each lag phase starts once the read models have reached the log's head: after the openDeal phase (written as fast as the server takes it) that took ${fmt(r.lag.catch_up_before_ms.after_mutations, ' ms')}, after the 500/s phase ${fmt(r.lag.catch_up_before_ms.after_lag_500, ' ms')}.`
+        : ''),
     `- **memory**: ${r.memory.how}; ${fmt(r.memory.startup_rss_mb, ' MB')} once it answered on the data set, before any load; ` +
       `the highest RSS sampled every 500 ms was ${fmt(r.memory.max_sampled_rss_mb, ' MB')}` +
       (r.memory.rss_after_phase_mb
