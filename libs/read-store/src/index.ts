@@ -12,5 +12,7 @@ export type { ProjectionLease, PgAdvisoryLeaseOptions } from './lease';
 export { ProjectionStateMovedError } from './projection-writer';
 export { validateProjections } from './projection-state';
 export { approxEventsBetween, comparePositionsFast } from './positions';
+export { PositionWaiters } from './position-waiters';
+export type { PositionWaitersOptions } from './position-waiters';
 export { upsertRowsCompiled, insertRowsCompiled, insertValues, replaceOnConflict } from './rows';
 export type { RowValues } from './rows';

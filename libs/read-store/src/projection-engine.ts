@@ -1,7 +1,7 @@
-import { BadUserInputError, StaleReadModelError } from '@kam/kernel';
-import { isPosition, type EventStore, type RecordedEvent, type Subscription } from '@kam/event-store';
+import type { EventStore, RecordedEvent, Subscription } from '@kam/event-store';
 import type { Registry } from 'prom-client';
 import { createProjectionLease, type ProjectionLease } from './lease';
+import { PositionWaiters } from './position-waiters';
 import { approxEventsBetween, comparePositionsFast } from './positions';
 import type { Projection, ProjectionContext } from './projection';
 import { projectionMetricsFor, type ProjectionMetrics, type ProjectionStatus, type ProjectionStatusSource } from './projection-metrics';
@@ -101,13 +101,6 @@ export interface RetryParkedResult {
   failed: number;
 }
 
-interface Waiter {
-  position: string;
-  resolve(): void;
-  reject(error: Error): void;
-  timer: NodeJS.Timeout;
-}
-
 type RunnerState = 'standby' | 'starting' | 'rebuilding' | 'running' | 'error' | 'stopped' | 'outdated';
 
 const MAX_RETRY_DELAY_MS = 30_000;
@@ -125,14 +118,13 @@ const DEFAULT_MIN_LIVE_FLUSH_INTERVAL_MS = 10;
 export class ProjectionEngine implements ProjectionControl {
   private readonly runners = new Map<string, ProjectionRunner>();
   private readonly feeds = new Set<Feed>();
-  private readonly waiters = new Set<Waiter>();
+  private readonly waiting: PositionWaiters;
   private readonly metrics: ProjectionMetrics | undefined;
   private readonly logger: ProjectionLogger;
   private readonly firstUnprocessed = new Map<string, { checkpoint: string | null; recordedAt: Date | undefined }>();
   private detachMetrics: (() => void) | undefined;
   private lease: ProjectionLease | undefined;
   private leaseTimer: NodeJS.Timeout | undefined;
-  private pollTimer: NodeJS.Timeout | undefined;
   private started = false;
   private active = false;
   private transition: Promise<void> = Promise.resolve();
@@ -146,6 +138,11 @@ export class ProjectionEngine implements ProjectionControl {
   constructor(readonly options: ProjectionEngineOptions) {
     validateProjections(options.projections);
     this.logger = options.logger ?? consoleProjectionLogger;
+    this.waiting = new PositionWaiters({
+      checkpoints: () => [...this.runners.values()].map((runner) => runner.checkpoint),
+      poll: () => this.pollStoredStates(),
+      pollMs: options.statePollMs ?? 25,
+    });
     this.metrics = options.metricsRegistry === null ? undefined : projectionMetricsFor(options.metricsRegistry ?? undefined);
     for (const projection of options.projections) this.runners.set(projection.name, new ProjectionRunner(this, projection));
   }
@@ -207,23 +204,7 @@ export class ProjectionEngine implements ProjectionControl {
    * so a reader sees its own write; rejects with StaleReadModelError after `timeoutMs`.
    */
   waitForPosition(position: string, timeoutMs = 5000): Promise<void> {
-    if (!isPosition(position)) {
-      return Promise.reject(new BadUserInputError([{ field: 'atLeastPosition', message: 'is not a log position' }]));
-    }
-    if (this.reached(position)) return Promise.resolve();
-    return new Promise<void>((resolve, reject) => {
-      const waiter: Waiter = {
-        position,
-        resolve,
-        reject,
-        timer: setTimeout(() => {
-          this.waiters.delete(waiter);
-          reject(new StaleReadModelError(position, this.lowestCheckpoint()));
-        }, timeoutMs),
-      };
-      this.waiters.add(waiter);
-      this.ensurePolling();
-    });
+    return this.waiting.wait(position, timeoutMs);
   }
 
   /** Re-applies parked events of the served generation (all projections or one); removes those that succeed. */
@@ -330,18 +311,7 @@ export class ProjectionEngine implements ProjectionControl {
   /** After a feed's writes: waiters whose position every projection has reached are released. */
   checkWaiters(): void {
     this.options.onProgress?.();
-    if (this.waiters.size === 0) return;
-    for (const waiter of this.waiters) {
-      if (this.reached(waiter.position)) {
-        clearTimeout(waiter.timer);
-        this.waiters.delete(waiter);
-        waiter.resolve();
-      }
-    }
-    if (this.waiters.size === 0 && this.pollTimer) {
-      clearInterval(this.pollTimer);
-      this.pollTimer = undefined;
-    }
+    this.waiting.check();
   }
 
   /** A runner that failed asks to be started again (state re-read, rebuilt if needed, attached). */
@@ -544,49 +514,18 @@ export class ProjectionEngine implements ProjectionControl {
 
   // --- waiting for a position ---------------------------------------------------------------
 
-  private reached(position: string): boolean {
-    for (const runner of this.runners.values()) {
-      const checkpoint = runner.checkpoint;
-      if (checkpoint === null || comparePositionsFast(checkpoint, position) < 0) return false;
-    }
-    return true;
-  }
-
-  private lowestCheckpoint(): string | null {
-    let lowest: string | null = null;
-    for (const runner of this.runners.values()) {
-      const checkpoint = runner.checkpoint;
-      if (checkpoint === null) return null;
-      if (lowest === null || comparePositionsFast(checkpoint, lowest) < 0) lowest = checkpoint;
-    }
-    return lowest;
-  }
-
   /**
    * Projections not running in this process (standby, rebuilding, not started) advance in
    * another one or not at all; their checkpoints are read from projection_state while someone waits.
    */
-  private ensurePolling(): void {
-    if (this.pollTimer) return;
-    let busy = false;
-    this.pollTimer = setInterval(() => {
-      if (busy) return;
-      const idle = [...this.runners.values()].filter((r) => r.state !== 'running' || !this.active);
-      if (idle.length === 0) return;
-      busy = true;
-      this.options.readStore
-        .readStates()
-        .then((states) => {
-          const byName = new Map(states.map((s) => [s.name, s]));
-          for (const runner of idle) runner.adoptStoredState(byName.get(runner.projection.name));
-          this.checkWaiters();
-        })
-        .catch(() => undefined)
-        .finally(() => {
-          busy = false;
-        });
-    }, this.options.statePollMs ?? 25);
-    this.pollTimer.unref();
+  private pollStoredStates(): Promise<void> | undefined {
+    const idle = [...this.runners.values()].filter((r) => r.state !== 'running' || !this.active);
+    if (idle.length === 0) return undefined;
+    return this.options.readStore.readStates().then((states) => {
+      const byName = new Map(states.map((s) => [s.name, s]));
+      for (const runner of idle) runner.adoptStoredState(byName.get(runner.projection.name));
+      this.options.onProgress?.();
+    });
   }
 
   /** recordedAt of the first event after the checkpoint: how old the oldest unprocessed event is. */

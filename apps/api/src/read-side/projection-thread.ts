@@ -1,10 +1,9 @@
 import { extname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { BadUserInputError, StaleReadModelError } from '@kam/kernel';
-import { isPosition, type EventStore } from '@kam/event-store';
+import type { EventStore } from '@kam/event-store';
 import {
+  PositionWaiters,
   approxEventsBetween,
-  comparePositionsFast,
   consoleProjectionLogger,
   type ProjectionControl,
   type ProjectionLogger,
@@ -61,13 +60,6 @@ interface Pending {
   reject(error: Error): void;
 }
 
-interface Waiter {
-  position: string;
-  resolve(): void;
-  reject(error: Error): void;
-  timer: NodeJS.Timeout;
-}
-
 const MAX_RESTART_DELAY_MS = 30_000;
 
 /**
@@ -93,7 +85,7 @@ export class ThreadedProjections implements ProjectionControl {
   private workerReady: Promise<void> | undefined;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
-  private readonly waiters = new Set<Waiter>();
+  private readonly waiting: PositionWaiters;
   private progress = new Map<string, ProjectionProgress>();
   private active = false;
   private started = false;
@@ -101,7 +93,6 @@ export class ThreadedProjections implements ProjectionControl {
   private failures = 0;
   private lastExit: string | null = null;
   private restartTimer: NodeJS.Timeout | undefined;
-  private pollTimer: NodeJS.Timeout | undefined;
   private lastStatus: ProjectionStatus[] = [];
   private detachMetrics: (() => void) | undefined;
   private readonly detachAppends: (() => void) | undefined;
@@ -111,6 +102,11 @@ export class ThreadedProjections implements ProjectionControl {
 
   constructor(private readonly options: ThreadedProjectionsOptions) {
     this.logger = options.logger ?? consoleProjectionLogger;
+    this.waiting = new PositionWaiters({
+      checkpoints: () => this.checkpoints(),
+      poll: () => this.pollStoredStates(),
+      pollMs: options.statePollMs ?? 25,
+    });
     const store = options.store as EventStore & { onAppended?: (listener: () => void) => () => void };
     // SQLite: the worker's subscription would only see the append at its next poll otherwise.
     this.detachAppends = store.onAppended?.(() => this.wake());
@@ -162,32 +158,11 @@ export class ThreadedProjections implements ProjectionControl {
       await exited;
       clearTimeout(timer);
     }
-    if (this.pollTimer) clearInterval(this.pollTimer);
-    for (const waiter of this.waiters) {
-      clearTimeout(waiter.timer);
-      waiter.reject(new StaleReadModelError(waiter.position, this.lowestCheckpoint()));
-    }
-    this.waiters.clear();
+    this.waiting.rejectAll();
   }
 
   waitForPosition(position: string, timeoutMs = 5000): Promise<void> {
-    if (!isPosition(position)) {
-      return Promise.reject(new BadUserInputError([{ field: 'atLeastPosition', message: 'is not a log position' }]));
-    }
-    if (this.reached(position)) return Promise.resolve();
-    return new Promise<void>((resolve, reject) => {
-      const waiter: Waiter = {
-        position,
-        resolve,
-        reject,
-        timer: setTimeout(() => {
-          this.waiters.delete(waiter);
-          reject(new StaleReadModelError(position, this.lowestCheckpoint()));
-        }, timeoutMs),
-      };
-      this.waiters.add(waiter);
-      this.ensurePolling();
-    });
+    return this.waiting.wait(position, timeoutMs);
   }
 
   async status(): Promise<ProjectionStatus[]> {
@@ -271,7 +246,7 @@ export class ThreadedProjections implements ProjectionControl {
       this.options.readStore.noteGeneration(p.name, p.generation);
     }
     for (const [name, events] of message.applied) this.options.metrics?.countApplied(name, events);
-    this.checkWaiters();
+    this.waiting.check();
   }
 
   private onExit(worker: Worker, code: number): void {
@@ -330,66 +305,25 @@ export class ThreadedProjections implements ProjectionControl {
 
   // --- waiting for a position ---------------------------------------------------------------
 
-  private reached(position: string): boolean {
-    if (this.progress.size === 0) return false;
-    for (const p of this.progress.values()) {
-      if (p.checkpoint === null || comparePositionsFast(p.checkpoint, position) < 0) return false;
-    }
-    return true;
-  }
-
-  private lowestCheckpoint(): string | null {
-    let lowest: string | null = null;
-    for (const p of this.progress.values()) {
-      if (p.checkpoint === null) return null;
-      if (lowest === null || comparePositionsFast(p.checkpoint, lowest) < 0) lowest = p.checkpoint;
-    }
-    return lowest;
-  }
-
-  private checkWaiters(): void {
-    if (this.waiters.size === 0) return;
-    for (const waiter of this.waiters) {
-      if (this.reached(waiter.position)) {
-        clearTimeout(waiter.timer);
-        this.waiters.delete(waiter);
-        waiter.resolve();
-      }
-    }
-    if (this.waiters.size === 0 && this.pollTimer) {
-      clearInterval(this.pollTimer);
-      this.pollTimer = undefined;
-    }
+  /** Checkpoints known on this thread; before the worker's first report, none (nothing is reached). */
+  private checkpoints(): Array<string | null> {
+    return this.progress.size === 0 ? [null] : [...this.progress.values()].map((p) => p.checkpoint);
   }
 
   /**
    * While the worker does not project (stopped, standing by for the lease, restarting, or a
    * projection not running), checkpoints are read from projection_state, as the engine does.
    */
-  private ensurePolling(): void {
-    if (this.pollTimer) return;
-    let busy = false;
-    this.pollTimer = setInterval(() => {
-      if (busy) return;
-      const idle = this.progress.size === 0 || !this.active || [...this.progress.values()].some((p) => p.state !== 'running');
-      if (!idle) return;
-      busy = true;
-      this.options.readStore
-        .readStates()
-        .then((states) => {
-          for (const s of states) {
-            const known = this.progress.get(s.name);
-            if (known && known.state === 'running' && this.active) continue;
-            this.progress.set(s.name, { name: s.name, generation: s.generation, checkpoint: s.checkpoint, state: known?.state ?? 'standby' });
-          }
-          this.checkWaiters();
-        })
-        .catch(() => undefined)
-        .finally(() => {
-          busy = false;
-        });
-    }, this.options.statePollMs ?? 25);
-    this.pollTimer.unref();
+  private pollStoredStates(): Promise<void> | undefined {
+    const idle = this.progress.size === 0 || !this.active || [...this.progress.values()].some((p) => p.state !== 'running');
+    if (!idle) return undefined;
+    return this.options.readStore.readStates().then((states) => {
+      for (const s of states) {
+        const known = this.progress.get(s.name);
+        if (known && known.state === 'running' && this.active) continue;
+        this.progress.set(s.name, { name: s.name, generation: s.generation, checkpoint: s.checkpoint, state: known?.state ?? 'standby' });
+      }
+    });
   }
 }
 
