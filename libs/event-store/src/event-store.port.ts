@@ -92,6 +92,14 @@ export interface EventStore {
    * else undefined. A caller holding a fold at that revision may skip reading the stream's tail.
    */
   knownRevision?(streamId: string): number | undefined;
+  /**
+   * Optional: calls `listener` after every append this instance commits; returns the detach. For
+   * a store whose subscriptions in another thread or process would otherwise see it only at
+   * their next poll (SQLite): the listener tells them, they call wakeSubscriptions.
+   */
+  onAppended?(listener: () => void): () => void;
+  /** Optional: live subscriptions read the log now (another instance announced an append). */
+  wakeSubscriptions?(): void;
   subscribeToAll(options: SubscribeOptions, handlers: SubscriptionHandlers): Subscription;
   /** Position of the last event in the log, or undefined when the log is empty. */
   headPosition(): Promise<string | undefined>;

@@ -107,9 +107,8 @@ export class ThreadedProjections implements ProjectionControl {
       poll: () => this.pollStoredStates(),
       pollMs: options.statePollMs ?? 25,
     });
-    const store = options.store as EventStore & { onAppended?: (listener: () => void) => () => void };
     // SQLite: the worker's subscription would only see the append at its next poll otherwise.
-    this.detachAppends = store.onAppended?.(() => this.wake());
+    this.detachAppends = options.store.onAppended?.(() => this.wake());
   }
 
   get isActive(): boolean {

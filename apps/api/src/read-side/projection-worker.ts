@@ -15,7 +15,7 @@ async function main(): Promise<void> {
   const port = parentPort;
   if (!port) throw new Error('projection-worker.ts runs as a worker thread');
   const { config, appends } = workerData as WorkerData;
-  const store: EventStore & { wakeSubscriptions?: () => void } = await openEventStore(config);
+  const store: EventStore = await openEventStore(config);
   const readStore: ReadStore = await openConfiguredReadStore(config);
   const applied = new Map<string, number>();
   let progressPosted = false;

@@ -2,7 +2,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { API_ENTRY, API_ENV, API_NODE_ARGS, freePort } from './children';
+import { API_ENTRY, API_NODE_ARGS, freePort } from './children';
 
 /** `npm start` and the bench run the compiled API (scripts/build.mjs), not the TypeScript. */
 describe('the production build', () => {
@@ -32,10 +32,9 @@ describe('the production build', () => {
 
   it('is what npm start runs, with the flags and environment the bench measures', () => {
     const scripts = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts;
-    const env = Object.entries(API_ENV).map(([name, value]) => `${name}=${value} `).join('');
-    expect(scripts.start).toBe(`${env}node ${API_NODE_ARGS.join(' ')} ${API_ENTRY}`);
+    expect(scripts.start).toBe(`node ${API_NODE_ARGS.join(' ')} ${API_ENTRY}`);
     expect(scripts.prestart).toMatch(/^node scripts\/build\.mjs/);
-    expect(scripts['start:projector']).toBe(`${env}node ${API_NODE_ARGS.join(' ')} dist/apps/projector/src/main.js`);
+    expect(scripts['start:projector']).toBe(`node ${API_NODE_ARGS.join(' ')} dist/apps/projector/src/main.js`);
     expect(scripts['prestart:projector']).toMatch(/^node scripts\/build\.mjs/);
   });
 
@@ -57,7 +56,6 @@ describe('the production build', () => {
     const child = spawn(process.execPath, [...API_NODE_ARGS, join(out, API_ENTRY)], {
       env: {
         ...process.env,
-        ...API_ENV,
         KAM_DATA_DIR: data,
         PORT: String(port),
         HOST: '127.0.0.1',

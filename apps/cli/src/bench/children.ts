@@ -76,7 +76,6 @@ function wrap(child: ChildProcess, url: string): ChildServer {
  */
 export const API_ENTRY = 'dist/apps/api/src/main.js';
 export const API_NODE_ARGS: readonly string[] = ['--enable-source-maps', '--heap-growing-percent=50'];
-export const API_ENV: Readonly<Record<string, string>> = {};
 
 let built = false;
 
@@ -103,7 +102,6 @@ export async function startApiChild(options: {
   const child = spawn(process.execPath, [...API_NODE_ARGS, ...(options.nodeArgs ?? []), resolve(API_ENTRY)], {
     env: {
       ...process.env,
-      ...API_ENV,
       KAM_DATA_DIR: options.dataDir,
       HOST: '127.0.0.1',
       PORT: String(port),

@@ -455,10 +455,7 @@ export class DealStates<S> {
       else states.set(id, state);
     }
     await this.write(states);
-    this.rebuild!.onCommit(() => {
-      memory.deals.clear();
-      memory.spilled = true;
-    });
+    this.forgetOnCommit(memory);
   }
 
   /** Rebuild: writes the open deals kept in memory (in key order), then forgets them once committed. */
@@ -466,6 +463,11 @@ export class DealStates<S> {
     const memory = this.memory;
     if (!memory) return;
     await this.write(memory.deals);
+    this.forgetOnCommit(memory);
+  }
+
+  /** Once the transaction that wrote every open deal commits, the table answers for all of them. */
+  private forgetOnCommit(memory: DealMemory<S>): void {
     this.rebuild!.onCommit(() => {
       memory.deals.clear();
       memory.spilled = true;
