@@ -1,4 +1,4 @@
-import { gql, loadTest, type LoadResult } from './http-load';
+import { GraphqlClient, loadTest, type LoadResult } from './http-load';
 
 export interface DealTarget {
   repId: string;
@@ -74,6 +74,7 @@ export async function measureLag(
   const lags: number[] = [];
   const pending = new Set<Promise<void>>();
   const failures: string[] = [];
+  const client = new GraphqlClient(url, token, maxInFlight);
   const started = performance.now();
   for (let i = 0; i < total; i++) {
     const due = started + i * interval;
@@ -84,19 +85,10 @@ export async function measureLag(
     while (pending.size >= maxInFlight) await Promise.race(pending);
     const one = (async () => {
       const t0 = performance.now();
-      const body = JSON.parse(openDealBody(targets[i % targets.length]!, i)) as {
-        query: string;
-        variables: Record<string, unknown>;
-      };
-      const { openDeal } = await gql<{ openDeal: { id: string; position: string } }>(
-        url,
-        token,
-        body.query,
-        body.variables,
+      const { openDeal } = await client.post<{ openDeal: { id: string; position: string } }>(
+        openDealBody(targets[i % targets.length]!, i),
       );
-      const { deal } = await gql<{ deal: { id: string } | null }>(
-        url,
-        token,
+      const { deal } = await client.query<{ deal: { id: string } | null }>(
         'query($id: ID!, $at: String) { deal(id: $id, atLeastPosition: $at) { id } }',
         { id: openDeal.id, at: openDeal.position },
       );
@@ -112,6 +104,7 @@ export async function measureLag(
   }
   const sendSeconds = (performance.now() - started) / 1000;
   await Promise.all(pending);
+  client.close();
   if (failures.length > 0)
     throw new Error(`${failures.length} of ${total} lag probes failed, e.g. ${failures[0]}`);
   lags.sort((a, b) => a - b);
