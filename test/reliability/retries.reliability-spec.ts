@@ -17,6 +17,7 @@ import { sendCommand, type Command, type MutationResult, type Outcome, type Send
  */
 const SEED = BASE_SEED + 10;
 const ROUNDS = Number(process.env.KAM_RELIABILITY_RETRY_ROUNDS ?? 2);
+const LEAVING_DEALS = 60;
 
 describe(`retries under faults: same commandId across kills and restarts (seed ${SEED})`, () => {
   const rng = new Rng(SEED);
@@ -106,7 +107,10 @@ describe(`retries under faults: same commandId across kills and restarts (seed $
       // What the commands work on.
       const leaving = (await ok('hireRep', { repId: r.uuid(), name: `Leaving ${round}`, email: `leaving${round}@example.com`, teamId, channel: 'INSIDE' })).id;
       const leavingDeals: string[] = [];
-      for (let i = 0; i < 12; i++) leavingDeals.push((await ok('openDeal', { dealId: r.uuid(), accountId, repId: leaving, title: `Leaving deal ${i}`, value: '100.00', expectedCloseDate: '2027-03-31' })).id);
+      // Enough deals that the offboarding is still reassigning when the kill lands (1-5 ms after its
+      // first reassignment is seen): with 12, a fast write path finished all of them plus
+      // RepOffboarded inside that window now and then, and the round had nothing half done.
+      for (let i = 0; i < LEAVING_DEALS; i++) leavingDeals.push((await ok('openDeal', { dealId: r.uuid(), accountId, repId: leaving, title: `Leaving deal ${i}`, value: '100.00', expectedCloseDate: '2027-03-31' })).id);
       const toLose = (await ok('openDeal', { dealId: r.uuid(), accountId, repId: targetRep, title: 'To lose', value: '50.00', expectedCloseDate: '2027-03-31' })).id;
       const won = (await ok('openDeal', { dealId: r.uuid(), accountId, repId: targetRep, title: 'Won', value: '900.00', expectedCloseDate: '2027-03-31' })).id;
       await ok('winDeal', { dealId: won });
