@@ -137,7 +137,9 @@ function lagLine(lag: { reason?: string } | LagResult, label: string): string {
   if ('p99_ms' in lag && lag.p99_ms !== null && 'achieved_rate_per_s' in lag) {
     return (
       ` ${label} (${lag.write_rate_per_s}/s asked, ${lag.achieved_rate_per_s}/s sent): p50 ${lag.p50_ms} ms, ` +
-      `p99 ${lag.p99_ms} ms, max ${lag.max_ms} ms over ${lag.samples} deals.`
+      `p99 ${lag.p99_ms} ms, max ${lag.max_ms} ms over ${lag.samples} deals (the openDeal round trip p50 ` +
+      `${lag.write_p50_ms} ms, p99 ${lag.write_p99_ms} ms; then visible in the read models p50 ${lag.visible_p50_ms} ms, ` +
+      `p99 ${lag.visible_p99_ms} ms).`
     );
   }
   return ` ${label}: not measured: ${'reason' in lag ? lag.reason : 'unknown'}.`;

@@ -50,6 +50,11 @@ export interface LagResult {
   p50_ms: number;
   p99_ms: number;
   max_ms: number;
+  /** What the lag is made of: the openDeal round trip, then the wait for the read models plus the query. */
+  write_p50_ms: number;
+  write_p99_ms: number;
+  visible_p50_ms: number;
+  visible_p99_ms: number;
   /** Probes in flight at most; when the server falls behind, the sender waits and the achieved rate drops. */
   max_in_flight: number;
   method: string;
@@ -72,6 +77,8 @@ export async function measureLag(
   const interval = 1000 / options.rate;
   const total = Math.round(options.rate * options.durationS);
   const lags: number[] = [];
+  const writes: number[] = [];
+  const visibles: number[] = [];
   const pending = new Set<Promise<void>>();
   const failures: string[] = [];
   const client = new GraphqlClient(url, token, maxInFlight);
@@ -88,13 +95,17 @@ export async function measureLag(
       const { openDeal } = await client.post<{ openDeal: { id: string; position: string } }>(
         openDealBody(targets[i % targets.length]!, i),
       );
+      const t1 = performance.now();
       const { deal } = await client.query<{ deal: { id: string } | null }>(
         'query($id: ID!, $at: String) { deal(id: $id, atLeastPosition: $at) { id } }',
         { id: openDeal.id, at: openDeal.position },
       );
       if (deal?.id !== openDeal.id)
         throw new Error(`deal ${openDeal.id} not visible at ${openDeal.position}`);
-      lags.push(performance.now() - t0);
+      const t2 = performance.now();
+      lags.push(t2 - t0);
+      writes.push(t1 - t0);
+      visibles.push(t2 - t1);
     })().catch((error: unknown) => {
       const cause = error instanceof Error && error.cause instanceof Error ? ` (${error.cause.message})` : '';
       failures.push(`${error instanceof Error ? error.message : String(error)}${cause}`);
@@ -107,9 +118,9 @@ export async function measureLag(
   client.close();
   if (failures.length > 0)
     throw new Error(`${failures.length} of ${total} lag probes failed, e.g. ${failures[0]}`);
-  lags.sort((a, b) => a - b);
-  const pct = (p: number): number =>
-    Math.round(lags[Math.min(lags.length - 1, Math.floor(p * lags.length))]! * 10) / 10;
+  for (const list of [lags, writes, visibles]) list.sort((a, b) => a - b);
+  const pct = (p: number, list = lags): number =>
+    Math.round(list[Math.min(list.length - 1, Math.floor(p * list.length))]! * 10) / 10;
   return {
     write_rate_per_s: options.rate,
     achieved_rate_per_s: Math.round(total / sendSeconds),
@@ -117,6 +128,10 @@ export async function measureLag(
     p50_ms: pct(0.5),
     p99_ms: pct(0.99),
     max_ms: Math.round(lags[lags.length - 1]! * 10) / 10,
+    write_p50_ms: pct(0.5, writes),
+    write_p99_ms: pct(0.99, writes),
+    visible_p50_ms: pct(0.5, visibles),
+    visible_p99_ms: pct(0.99, visibles),
     max_in_flight: maxInFlight,
     method:
       `openDeal at a fixed send rate (paced by the clock, at most ${maxInFlight} probes in flight); per deal, the time from sending the mutation until ` +
