@@ -158,3 +158,47 @@ describe('CommandExecutor with its aggregate cache', () => {
     });
   });
 });
+
+describe('CommandExecutor with an id the server just made', () => {
+  function open(executor: CommandExecutor, streamId: string, fresh: boolean) {
+    return executor.with(counter).execute({
+      streamId,
+      aggregateId: streamId,
+      fresh,
+      envelope: { actor: 'test' },
+      command: () => ({ type: 'Add', amount: 5 }),
+    });
+  }
+
+  it('makes a UUIDv7 that is fresh only without a client id and a command id', () => {
+    const made = CommandExecutor.newAggregate(undefined, undefined);
+    expect(made.fresh).toBe(true);
+    expect(made.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7/);
+    expect(CommandExecutor.newAggregate('client-id', undefined)).toEqual({ id: 'client-id', fresh: false });
+    const derived = CommandExecutor.newAggregate(null, 'command-1');
+    expect(derived).toEqual({ id: CommandExecutor.newAggregate(undefined, 'command-1').id, fresh: false });
+  });
+
+  it('does not read the stream of a fresh id and appends it as a new stream', async () => {
+    const [a] = await twoWriters();
+    const executor = new CommandExecutor(a);
+    const reads = jest.spyOn(a, 'readStream');
+    const appends = jest.spyOn(a, 'append');
+    const result = await open(executor, 'counter-fresh', true);
+    expect(reads).not.toHaveBeenCalled();
+    expect(appends.mock.calls[0]![2]).toBe('no_stream');
+    expect(result.revision).toBe(0);
+    expect(await executor.with(counter).loadState('counter-fresh')).toEqual({ state: { total: 5, adds: 1 }, revision: 0 });
+  });
+
+  it('reads the stream and decides on it after all when a "fresh" stream exists (another writer had the id)', async () => {
+    const [a, b] = await twoWriters();
+    await open(new CommandExecutor(b), 'counter-taken', false);
+    const executor = new CommandExecutor(a);
+    const reads = jest.spyOn(a, 'readStream');
+    const result = await open(executor, 'counter-taken', true);
+    expect(reads).toHaveBeenCalledTimes(1);
+    expect(result.revision).toBe(1);
+    expect(await executor.with(counter).loadState('counter-taken')).toEqual({ state: { total: 10, adds: 2 }, revision: 1 });
+  });
+});

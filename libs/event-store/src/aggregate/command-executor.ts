@@ -48,6 +48,12 @@ export interface ExecuteOptions<Command> {
   envelope: CommandEnvelope;
   /** Builds the command once the business time is known (cross-aggregate facts loaded by the handler). */
   command: (occurredAt: string) => Command;
+  /**
+   * The server made the aggregate's id just now (`CommandExecutor.newAggregate(...).fresh`): no
+   * stream can carry it yet, so the first attempt folds nothing instead of reading the stream. The
+   * append still expects no stream, so were one there, the attempt fails and the next one reads it.
+   */
+  fresh?: boolean;
 }
 
 export interface BoundExecutor<Command, State> {
@@ -125,10 +131,15 @@ export class CommandExecutor {
     this.cacheSize = opts.cacheSize ?? DEFAULT_AGGREGATE_CACHE_SIZE;
   }
 
-  /** The id of a new aggregate: the client's, else derived from the command id so retries agree. */
-  static newAggregateId(clientId: string | undefined | null, commandId: string | undefined): string {
-    if (clientId) return clientId;
-    return commandId ? CommandExecutor.derivedId(`aggregate:${commandId}`) : newId();
+  /**
+   * The id of a new aggregate: the client's, else derived from the command id so retries agree,
+   * else a new UUIDv7. `fresh` says it is the last kind: no stream can carry it yet
+   * (ExecuteOptions.fresh), which spares reading a stream that is not there.
+   */
+  static newAggregate(clientId: string | undefined | null, commandId: string | undefined): { id: string; fresh: boolean } {
+    if (clientId) return { id: clientId, fresh: false };
+    if (commandId) return { id: CommandExecutor.derivedId(`aggregate:${commandId}`), fresh: false };
+    return { id: newId(), fresh: true };
   }
 
   private static derivedId(name: string): string {
@@ -182,17 +193,8 @@ export class CommandExecutor {
     } catch (error) {
       throw translate(error);
     }
-    if (events === null) {
-      // No stream (yet): nothing worth keeping; a new aggregate is read again after its first append.
-      return {
-        decider: decider as Folded<State>['decider'],
-        state: decider.initialState(),
-        revision: -1,
-        lastPosition: undefined,
-        lastOccurredAt: undefined,
-        commands: new Map(),
-      };
-    }
+    // No stream (yet): nothing worth keeping; a new aggregate is read again after its first append.
+    if (events === null) return unborn(decider);
     if (base && events.length === 0) {
       this.touch(streamId, base);
       return base;
@@ -266,8 +268,8 @@ export class CommandExecutor {
     const { streamId, aggregateId, envelope } = options;
     const commandId = envelope.commandId ?? newId();
     for (let attempt = 1; ; attempt++) {
-      // After a lost race the tail is read whatever the store believes.
-      const loaded = await this.fold(streamId, decider, attempt === 1);
+      // After a lost race the tail is read whatever the store believes (or the fresh id suggests).
+      const loaded = attempt === 1 && options.fresh ? unborn(decider) : await this.fold(streamId, decider, attempt === 1);
       const previous = loaded.commands.get(commandId);
       if (previous) return { id: aggregateId, revision: previous.revision, position: previous.position };
 
@@ -314,6 +316,18 @@ function metadataFor(type: string, commandId: string, envelope: CommandEnvelope,
     actor: envelope.actor,
     occurredAt,
     schemaVersion: isEventType(type) ? EVENT_TYPES[type].schemaVersion : 1,
+  };
+}
+
+/** The fold of a stream that does not exist. */
+function unborn<State>(decider: Decider<unknown, State, DomainEvent>): Folded<State> {
+  return {
+    decider,
+    state: decider.initialState(),
+    revision: -1,
+    lastPosition: undefined,
+    lastOccurredAt: undefined,
+    commands: new Map(),
   };
 }
 

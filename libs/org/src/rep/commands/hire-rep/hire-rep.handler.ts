@@ -10,11 +10,12 @@ export class HireRepHandler implements ICommandHandler<HireRepCommand, CommandRe
   constructor(private readonly executor: CommandExecutor) {}
 
   async execute({ input, envelope }: HireRepCommand): Promise<CommandResult> {
-    const repId = CommandExecutor.newAggregateId(input.repId, envelope.commandId);
+    const { id: repId, fresh } = CommandExecutor.newAggregate(input.repId, envelope.commandId);
     const team = await this.executor.with(teamDecider).loadState(streamIdOf('team', input.teamId));
     return this.executor.with(repDecider).execute({
       streamId: streamIdOf('rep', repId),
       aggregateId: repId,
+      fresh,
       envelope,
       command: (occurredAt) => ({
         type: 'HireRep',

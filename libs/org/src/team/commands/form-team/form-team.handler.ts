@@ -9,10 +9,11 @@ export class FormTeamHandler implements ICommandHandler<FormTeamCommand, Command
   constructor(private readonly executor: CommandExecutor) {}
 
   execute({ input, envelope }: FormTeamCommand): Promise<CommandResult> {
-    const teamId = CommandExecutor.newAggregateId(input.teamId, envelope.commandId);
+    const { id: teamId, fresh } = CommandExecutor.newAggregate(input.teamId, envelope.commandId);
     return this.executor.with(teamDecider).execute({
       streamId: streamIdOf('team', teamId),
       aggregateId: teamId,
+      fresh,
       envelope,
       command: (occurredAt) => ({
         type: 'FormTeam',

@@ -10,11 +10,12 @@ export class RegisterAccountHandler implements ICommandHandler<RegisterAccountCo
   constructor(private readonly executor: CommandExecutor) {}
 
   async execute({ input, envelope }: RegisterAccountCommand): Promise<CommandResult> {
-    const accountId = CommandExecutor.newAggregateId(input.accountId, envelope.commandId);
+    const { id: accountId, fresh } = CommandExecutor.newAggregate(input.accountId, envelope.commandId);
     const ownerRep = await loadRepFact(this.executor, input.ownerRepId);
     return this.executor.with(accountDecider).execute({
       streamId: streamIdOf('account', accountId),
       aggregateId: accountId,
+      fresh,
       envelope,
       command: (occurredAt) => ({
         type: 'RegisterAccount',

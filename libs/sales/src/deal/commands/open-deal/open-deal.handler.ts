@@ -10,7 +10,7 @@ export class OpenDealHandler implements ICommandHandler<OpenDealCommand, Command
   constructor(private readonly executor: CommandExecutor) {}
 
   async execute({ input, envelope }: OpenDealCommand): Promise<CommandResult> {
-    const dealId = CommandExecutor.newAggregateId(input.dealId, envelope.commandId);
+    const { id: dealId, fresh } = CommandExecutor.newAggregate(input.dealId, envelope.commandId);
     const [account, rep] = await Promise.all([
       loadAccountFact(this.executor, input.accountId),
       loadRepFact(this.executor, input.repId),
@@ -18,6 +18,7 @@ export class OpenDealHandler implements ICommandHandler<OpenDealCommand, Command
     return this.executor.with(dealDecider).execute({
       streamId: streamIdOf('deal', dealId),
       aggregateId: dealId,
+      fresh,
       envelope,
       command: (occurredAt) => ({
         type: 'OpenDeal',

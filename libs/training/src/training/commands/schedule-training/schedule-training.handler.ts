@@ -9,10 +9,11 @@ export class ScheduleTrainingHandler implements ICommandHandler<ScheduleTraining
   constructor(private readonly executor: CommandExecutor) {}
 
   execute({ input, envelope }: ScheduleTrainingCommand): Promise<CommandResult> {
-    const sessionId = CommandExecutor.newAggregateId(input.sessionId, envelope.commandId);
+    const { id: sessionId, fresh } = CommandExecutor.newAggregate(input.sessionId, envelope.commandId);
     return this.executor.with(trainingDecider).execute({
       streamId: streamIdOf('training', sessionId),
       aggregateId: sessionId,
+      fresh,
       envelope,
       command: (occurredAt) => ({
         type: 'ScheduleTraining',
