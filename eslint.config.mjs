@@ -14,7 +14,7 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['@kam/*/src', '@kam/*/src/*', '@kam/*/*', '!@kam/event-store/testing', '!@kam/kernel/testing', '!@kam/sales/upcasters', '!@kam/reporting/projections'], message: 'Import another library only through its index (@kam/<lib>).' },
+            { group: ['@kam/*/src', '@kam/*/src/*', '@kam/*/*', '!@kam/event-store/testing', '!@kam/kernel/testing', '!@kam/sales/upcasters', '!@kam/event-store/esdb', '!@kam/reporting/projections'], message: 'Import another library only through its index (@kam/<lib>).' },
             { group: ['**/libs/*', '**/libs/*/**', '../../*/src/**', '../../../*/src/**'], message: 'Import another library only through its index (@kam/<lib>).' },
           ],
         },

@@ -17,6 +17,7 @@ const moduleNameMapper = {
   '^@kam/kernel/testing$': '<rootDir>/libs/kernel/src/testing',
   '^@kam/api$': '<rootDir>/apps/api/src',
   '^@kam/sales/upcasters$': '<rootDir>/libs/sales/src/upcasters',
+  '^@kam/event-store/esdb$': '<rootDir>/libs/event-store/src/esdb',
   '^@kam/reporting/projections$': '<rootDir>/libs/reporting/src/projections',
   '^@kam/(.*)$': '<rootDir>/libs/$1/src',
 };

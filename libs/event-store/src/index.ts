@@ -5,5 +5,4 @@ export * from './upcasters';
 export * from './aggregate/command-executor';
 export * from './sqlite/sqlite-event-store';
 export type { SqliteEventRow } from './sqlite/sqlite-subscription';
-export * from './esdb/esdb-event-store';
 export * from './sqlite/sqlite-checkpointer';
