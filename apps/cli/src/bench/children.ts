@@ -67,12 +67,14 @@ function wrap(child: ChildProcess, url: string): ChildServer {
  * compiled output of scripts/build.mjs, with these node flags and this environment. The bench
  * measures exactly that.
  *
- * `--heap-growing-percent=50`: after each full collection V8 lets the old generation grow to up
- * to 4× what survived before the next one. The API keeps ≈ 65 MB live under the bench's load, so
+ * `--heap-growing-percent=100`: after each full collection V8 lets the old generation grow to up
+ * to 4× what survived before the next one. The API keeps ≈ 60 MB live under the bench's load, so
  * its heap reached 250-290 MB between collections (850 MB once, on a busy box) and that was most
- * of the peak RSS. 1.5× keeps it near 110 MB (peak 275-290 MB instead of 410-460) for ≈ 5-10 % more
- * CPU per cached read and none measurable per openDeal (docs/operations.md, Memory). No heap cap:
- * a startup rebuild of a bumped projection can hold ≈ 1 GB.
+ * of the peak RSS. 2× bounds it near 120 MB. 1.5× (`=50`, used before) bounded it tighter but ran a
+ * mark-compact every ≈ 5 s at 500 writes/s, each followed by 20-54 ms of event-loop stalls: with
+ * 2×, the openDeal round trip had p99 19 ms in the second lag phase of two probe pairs against
+ * 35-53 ms, for 15-30 MB more RSS (docs/operations.md, Memory). No heap cap: a startup rebuild of
+ * a bumped projection can hold ≈ 1 GB.
  *
  * `--max-semi-space-size=4`: the young generation of every isolate (request thread, projection
  * worker, checkpoint thread) grows to 2 × 16 MB by default under load. Capped at 2 × 4 MB the
@@ -81,7 +83,7 @@ function wrap(child: ChildProcess, url: string): ChildServer {
  * queries per second in the same pairs and no measurable change to openDeal.
  */
 export const API_ENTRY = 'dist/apps/api/src/main.js';
-export const API_NODE_ARGS: readonly string[] = ['--enable-source-maps', '--heap-growing-percent=50', '--max-semi-space-size=4'];
+export const API_NODE_ARGS: readonly string[] = ['--enable-source-maps', '--heap-growing-percent=100', '--max-semi-space-size=4'];
 
 let built = false;
 
