@@ -22,7 +22,8 @@ import { WritePolicyGuard } from './authorization/write-policy.guard';
 import { PassThroughGqlFilter } from './graphql/pass-through.filter';
 import { InfrastructureModule } from './infrastructure/infrastructure.module';
 import { MetricsController } from './metrics/metrics.controller';
-import { ReadSideModule, allProjections } from './read-side/read-side.module';
+import { allProjections } from './read-side/engine-factory';
+import { ReadSideModule } from './read-side/read-side.module';
 import { contextModules } from './contexts';
 
 @Module({})

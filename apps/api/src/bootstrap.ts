@@ -14,8 +14,8 @@ import { registerGraphqlHttpCompliance } from './graphql/http-compliance';
 import { GRAPHQL_CONTEXT, type AuthenticatedContext } from './graphql/context';
 import { registerResponseCache } from './graphql/response-cache';
 import type { AppConfig } from './config/config';
-import { openEventStore } from './infrastructure/infrastructure.module';
-import { openConfiguredReadStore, projectsOnWorker } from './read-side/read-side.module';
+import { openEventStore } from './infrastructure/event-store-factory';
+import { openConfiguredReadStore, projectsOnWorker } from './read-side/engine-factory';
 
 const LOG_LEVELS: Record<string, LogLevel[]> = {
   silent: [],

@@ -1,4 +1,4 @@
 export * from './config/config';
 export { createApp } from './bootstrap';
-export { openEventStore } from './infrastructure/infrastructure.module';
-export { allProjections, openConfiguredReadStore, createEngine } from './read-side/read-side.module';
+export { openEventStore } from './infrastructure/event-store-factory';
+export { allProjections, openConfiguredReadStore, createEngine } from './read-side/engine-factory';

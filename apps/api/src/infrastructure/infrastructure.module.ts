@@ -1,9 +1,6 @@
 import { Global, Module, type DynamicModule, type OnApplicationShutdown, Inject } from '@nestjs/common';
 import { CommandExecutor, EVENT_STORE, type EventStore } from '@kam/event-store';
 import type { AppConfig } from '../config/config';
-import { openEventStore } from './event-store-factory';
-
-export { openEventStore };
 
 export const APP_CONFIG = 'kam:AppConfig';
 

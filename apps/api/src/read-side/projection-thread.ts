@@ -22,9 +22,9 @@ import type { AppConfig } from '../config/config';
  * `ready` once its stores are open. Appends are announced without a message: the main thread
  * increments a shared counter and notifies it (Atomics), the worker awaits it with waitAsync.
  */
-export type ToWorker =
-  | { type: 'request'; id: number; op: 'start' | 'stop' | 'status' | 'close' }
-  | { type: 'request'; id: number; op: 'retryParked'; projection?: string };
+type WorkerRequest = { op: 'start' | 'stop' | 'status' | 'close' } | { op: 'retryParked'; projection?: string };
+
+export type ToWorker = WorkerRequest & { type: 'request'; id: number };
 
 export type FromWorker =
   | { type: 'ready' }
@@ -175,14 +175,17 @@ export class ThreadedProjections implements ProjectionControl {
     }
     const head = (await this.options.store.headPosition().catch(() => undefined)) ?? null;
     const known = this.lastStatus.length > 0 ? this.lastStatus : [...this.progress.values()].map((p) => fromProgress(p));
-    return known.map((s) => ({
-      ...s,
-      head,
-      checkpoint: this.progress.get(s.name)?.checkpoint ?? s.checkpoint,
-      lagEvents: approxEventsBetween(this.progress.get(s.name)?.checkpoint ?? s.checkpoint, head ?? undefined),
-      state: this.started ? 'error' : s.state,
-      lastError: this.started ? `projection worker ${this.lastExit ?? 'not running'}; restarting` : s.lastError,
-    }));
+    return known.map((s) => {
+      const checkpoint = this.progress.get(s.name)?.checkpoint ?? s.checkpoint;
+      return {
+        ...s,
+        head,
+        checkpoint,
+        lagEvents: approxEventsBetween(checkpoint, head ?? undefined),
+        state: this.started ? 'error' : s.state,
+        lastError: this.started ? `projection worker ${this.lastExit ?? 'not running'}; restarting` : s.lastError,
+      };
+    });
   }
 
   async retryParked(projection?: string): Promise<RetryParkedResult> {
@@ -285,14 +288,14 @@ export class ThreadedProjections implements ProjectionControl {
     this.restartTimer = undefined;
   }
 
-  private async request(body: { op: 'start' | 'stop' | 'status' | 'close' } | { op: 'retryParked'; projection?: string }): Promise<unknown> {
+  private async request(body: WorkerRequest): Promise<unknown> {
     await this.ensureWorker();
     const worker = this.worker;
     if (!worker) throw new Error('the projection worker is not running');
     const id = this.nextId++;
     return new Promise<unknown>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      worker.postMessage({ type: 'request', id, ...body } as ToWorker);
+      worker.postMessage({ type: 'request', id, ...body } satisfies ToWorker);
     });
   }
 

@@ -7,8 +7,6 @@ import type { AppConfig } from '../config/config';
 import { FRESHNESS_TIMEOUT_MS, createEngine, projectsOnWorker } from './engine-factory';
 import { ThreadedProjections } from './projection-thread';
 
-export { FRESHNESS_TIMEOUT_MS, allProjections, createEngine, openConfiguredReadStore, projectsOnWorker } from './engine-factory';
-
 export const PROJECTION_ENGINE = 'kam:ProjectionEngine';
 export const METRICS_REGISTRY = 'kam:MetricsRegistry';
 

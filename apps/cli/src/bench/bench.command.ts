@@ -344,7 +344,6 @@ async function settle<T>(
   }
 }
 
-/** The cached read models are at the head already; this makes sure the engine says so too. */
 /** Waits until every read model has projected the log's head as /health reports it; the time it took, ms. */
 async function catchUp(url: string, token: string): Promise<number> {
   const started = performance.now();
@@ -355,6 +354,7 @@ async function catchUp(url: string, token: string): Promise<number> {
   return Math.round(performance.now() - started);
 }
 
+/** The cached read models are at the head already; this makes sure the engine says so too. */
 async function waitForReadModels(url: string, token: string, head: string): Promise<void> {
   const deadline = Date.now() + 600_000;
   for (;;) {

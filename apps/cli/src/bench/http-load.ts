@@ -81,11 +81,19 @@ export async function gql<T>(
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
     body: JSON.stringify({ query, variables }),
   });
-  const reply = (await response.json()) as { data?: T; errors?: unknown[] };
-  if (response.status !== 200 || reply.errors?.length) {
-    throw new Error(
-      `GraphQL request failed (${response.status}): ${JSON.stringify(reply.errors ?? reply).slice(0, 500)}`,
-    );
+  return graphqlData<T>(response.status, await response.text());
+}
+
+/** The `data` of a GraphQL reply; throws on an HTTP error, GraphQL errors or a body that is not JSON. */
+function graphqlData<T>(status: number | undefined, text: string): T {
+  let reply: { data?: T; errors?: unknown[] };
+  try {
+    reply = JSON.parse(text) as typeof reply;
+  } catch {
+    throw new Error(`GraphQL request failed (${status}): ${text.slice(0, 500)}`);
+  }
+  if (status !== 200 || reply.errors?.length) {
+    throw new Error(`GraphQL request failed (${status}): ${JSON.stringify(reply.errors ?? reply).slice(0, 500)}`);
   }
   return reply.data as T;
 }
@@ -122,14 +130,10 @@ export class GraphqlClient {
           res.on('data', (chunk: Buffer) => chunks.push(chunk));
           res.on('error', reject);
           res.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
             try {
-              const reply = JSON.parse(text) as { data?: T; errors?: unknown[] };
-              if (res.statusCode !== 200 || reply.errors?.length)
-                throw new Error(`GraphQL request failed (${res.statusCode}): ${JSON.stringify(reply.errors ?? reply).slice(0, 500)}`);
-              resolve(reply.data as T);
+              resolve(graphqlData<T>(res.statusCode, Buffer.concat(chunks).toString('utf8')));
             } catch (error) {
-              reject(error instanceof SyntaxError ? new Error(`GraphQL request failed (${res.statusCode}): ${text.slice(0, 500)}`) : error);
+              reject(error);
             }
           });
         },

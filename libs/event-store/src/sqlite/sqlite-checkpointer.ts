@@ -13,10 +13,11 @@ import { Worker } from 'node:worker_threads';
  * WAL from the beginning at its next write once everything is copied). If the worker dies, the
  * main connection's own autocheckpoint (kept at a higher threshold) takes over.
  *
- * One worker serves every file of the process: a worker is a V8 isolate and a Node environment of
- * its own (≈ 8-15 MB resident each), and the API checkpoints two files. The files take turns on
- * that thread, which only delays one file's checkpoint by the other's; the request thread waits
- * for neither. The worker starts with the first file and ends with the last.
+ * One worker serves every file opened in the same isolate (module state): a worker is a V8 isolate
+ * and a Node environment of its own (≈ 8-15 MB resident each). The files take turns on that
+ * thread, which only delays one file's checkpoint by the other's; the writing thread waits for
+ * neither. The worker starts with the first file and ends with the last. The API's projection
+ * worker is an isolate of its own, so it starts a second one for the read store it writes.
  */
 export interface Checkpointer {
   /** Checkpoints the file one last time and closes the worker's connection to it. */

@@ -330,7 +330,7 @@ export class SqliteEventStore implements EventStore, SqliteSubscriptionSource {
   }
 
   private announceAppend(): void {
-    for (const subscription of this.subscriptions) subscription.notify();
+    this.wakeSubscriptions();
     for (const listener of this.appendListeners) listener();
   }
 
