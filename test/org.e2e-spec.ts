@@ -369,6 +369,35 @@ describe.each(STORES)('org write side over HTTP on %s', (storeKind) => {
       }
     });
 
+    it('skips the deals won or handed to someone else after they were listed, and completes', async () => {
+      const teamId = await formTeam();
+      const [repId, heir, colleague] = [await hireRep(teamId), await hireRep(teamId), await hireRep(teamId)];
+      const [kept, won, movedAway] = [
+        await openDealDirectly(app.store, repId),
+        await openDealDirectly(app.store, repId),
+        await openDealDirectly(app.store, repId),
+      ];
+      const port = app.app.get<RepDealsPort>(REP_DEALS_PORT, { strict: false });
+      const reassign = port.reassignDeal.bind(port);
+      // Other clients act on two of the listed deals before the first hand-over runs.
+      const race = jest.spyOn(port, 'reassignDeal').mockImplementationOnce(async (...args) => {
+        await run(app, 'winDeal', { dealId: won });
+        await run(app, 'reassignDeal', { dealId: movedAway, repId: colleague });
+        return reassign(...args);
+      });
+      try {
+        const result = await run(app, 'offboardRep', { repId, reassignOpenDealsTo: heir, commandId: randomUUID() });
+        expect(result).toMatchObject({ id: repId, revision: 1 });
+      } finally {
+        race.mockRestore();
+      }
+      expect(await typesOf(app.store, `deal-${kept}`)).toEqual(['DealOpened', 'DealReassigned']);
+      expect(await typesOf(app.store, `deal-${won}`)).toEqual(['DealOpened', 'DealWon']);
+      const [, toColleague, ...after] = await app.store.readStream(`deal-${movedAway}`);
+      expect(toColleague).toMatchObject({ type: 'DealReassigned', data: { fromRepId: repId, repId: colleague } });
+      expect(after).toEqual([]);
+    });
+
     it('finishes an offboarding that crashed half-way when the same commandId is retried', async () => {
       const teamId = await formTeam();
       const [repId, heir] = [await hireRep(teamId), await hireRep(teamId)];

@@ -645,9 +645,9 @@ describe.each(stores)('Sales write side over HTTP (%s store)', (store) => {
       const service = app.app.get(RepDealsService);
       const envelope: CommandEnvelope = { actor: 'admin', commandId: randomUUID() };
 
-      const first = await service.reassignDeal(dealId, heir, envelope);
+      const first = await service.reassignDeal(dealId, owner, heir, envelope);
       const before = await logState();
-      const retry = await service.reassignDeal(dealId, heir, envelope);
+      const retry = await service.reassignDeal(dealId, owner, heir, envelope);
       expect(retry).toEqual(first);
       expect(await logState()).toEqual(before);
 

@@ -32,7 +32,7 @@ const PAGE = 500;
             after = page.pageInfo.endCursor;
           }
         },
-        reassignDeal: (dealId, toRepId, envelope) => sales.reassignDeal(dealId, toRepId, envelope),
+        reassignDeal: (dealId, fromRepId, toRepId, envelope) => sales.reassignDeal(dealId, fromRepId, toRepId, envelope),
       }),
       inject: [DealsQuery, RepDealsService, EVENT_STORE, READ_FRESHNESS],
     },

@@ -9,13 +9,15 @@ export interface RepDealsPort {
   /** Ids of the deals this rep owns that are still open. */
   openDealIds(repId: string): Promise<string[]>;
   /**
-   * Reassigns one deal on behalf of a command (the offboarding) whose id is `envelope.commandId`.
+   * Hands one deal of `fromRepId` over to `toRepId` on behalf of a command (the offboarding) whose
+   * id is `envelope.commandId`. A deal that is no longer open or no longer `fromRepId`'s when the
+   * hand-over runs is left as it is, without an error: the offboarding listed it a moment earlier.
    * The implementation derives the deal's own command id from it and the deal id, never reusing it
    * as is (event ids derive from command ids and must differ across deals), so a repeat with the
    * same envelope appends nothing; `envelope.expectedRevision` belongs to the caller's stream and
    * is ignored.
    */
-  reassignDeal(dealId: string, toRepId: string, envelope: CommandEnvelope): Promise<CommandResult>;
+  reassignDeal(dealId: string, fromRepId: string, toRepId: string, envelope: CommandEnvelope): Promise<CommandResult>;
 }
 
 /** Dependency-injection token of the RepDealsPort (a plain string: org stays free of sales). */

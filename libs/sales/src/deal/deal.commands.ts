@@ -49,6 +49,13 @@ export interface ReassignDeal {
   repId: string;
   /** The rep `repId` names, as the handler found it. */
   targetRep: { active: boolean } | null;
+  /**
+   * Set by an offboarding handing this rep's deals over: the move applies only while the deal is
+   * still open and still this rep's. A deal won, lost or reassigned since the offboarding listed it
+   * is left where it is (no event, no refusal), so the offboarding neither stops half way nor takes
+   * another rep's deal.
+   */
+  handOverFrom?: string;
   occurredAt: string;
 }
 

@@ -344,6 +344,28 @@ describe('dealDecider', () => {
     it('refuses a closed deal: it stays with the rep who closed it', () => {
       given(dealDecider, [opened, won]).when(reassign()).thenThrows('DEAL_ALREADY_CLOSED');
     });
+
+    describe('as a hand-over from a leaving rep', () => {
+      it('moves the deal while it is still open and still that rep\'s', () => {
+        given(dealDecider, [opened])
+          .when(reassign({ handOverFrom: anna }))
+          .then([{ type: 'DealReassigned', data: { dealId, fromRepId: anna, repId: piotr } }]);
+      });
+
+      it('leaves a deal closed since it was listed where it is, without refusing', () => {
+        given(dealDecider, [opened, won]).when(reassign({ handOverFrom: anna })).then([]);
+      });
+
+      it('leaves a deal that someone else has taken over where it is', () => {
+        given(dealDecider, [opened])
+          .when(reassign({ handOverFrom: piotr, repId: 'rep-3' }))
+          .then([]);
+      });
+
+      it('still refuses a deal that was never opened', () => {
+        given(dealDecider, []).when(reassign({ handOverFrom: anna })).thenThrows('NOT_FOUND');
+      });
+    });
   });
 
   describe('ChangeDealChannel', () => {

@@ -189,6 +189,10 @@ function reschedule(command: RescheduleDeal, state: DealState): DealEvent[] {
 }
 
 function reassign(command: ReassignDeal, state: DealState): DealEvent[] {
+  if (command.handOverFrom !== undefined) {
+    const current = existing(state, command.dealId);
+    if (!isOpenStage(current.stage) || current.repId !== command.handOverFrom) return [];
+  }
   const deal = changeable(state, command.dealId);
   // Already that rep's deal: nothing changes, so nothing is recorded (a retry stays harmless).
   if (command.repId === deal.repId) return [];

@@ -59,12 +59,13 @@ export class RepDealsService implements RepDealsPort {
   }
 
   /**
-   * Hands one deal to `toRepId` through the ReassignDeal use case. The command id derives from
+   * Hands one deal of `fromRepId` to `toRepId` through the ReassignDeal use case; a deal closed or
+   * moved since it was listed is left as it is (ReassignDeal.handOverFrom). The command id derives from
    * the offboarding's (`<commandId>:reassign:<dealId>`), so a retried offboarding appends nothing
    * twice; without a command id in the envelope the reassignment is not retry-safe. The caller's
    * `expectedRevision` belongs to its own stream and is not passed on.
    */
-  reassignDeal(dealId: string, toRepId: string, envelope: CommandEnvelope): Promise<CommandResult> {
+  reassignDeal(dealId: string, fromRepId: string, toRepId: string, envelope: CommandEnvelope): Promise<CommandResult> {
     const commandId =
       envelope.commandId === undefined ? undefined : `${envelope.commandId}:reassign:${dealId}`;
     return this.commandBus.execute(
@@ -77,6 +78,7 @@ export class RepDealsService implements RepDealsPort {
           correlationId: envelope.correlationId ?? envelope.commandId,
           causationId: envelope.commandId,
         },
+        fromRepId,
       ),
     );
   }

@@ -19,7 +19,10 @@ import { OffboardRepCommand } from './offboard-rep.command';
  * 1. decide first, with the same checks the executor will make (expected revision, business time,
  *    the rep decider's rules), so a rejected offboarding leaves every stream as it was;
  * 2. reassign each open deal through the port, which derives one command id per deal from the
- *    offboarding's, so a repeat appends nothing for a deal already moved;
+ *    offboarding's, so a repeat appends nothing for a deal already moved; a deal won, lost or
+ *    reassigned by someone else since it was listed is skipped, not refused, so the offboarding
+ *    does not stop half way over a race it cannot lose (only a target that stopped being active
+ *    still refuses it, with the deals moved so far staying with that target);
  * 3. append `RepOffboarded` last.
  *
  * A crash between 2 and 3 leaves an active rep whose deals (some or all) moved to the target: a
@@ -66,7 +69,7 @@ export class OffboardRepHandler implements ICommandHandler<OffboardRepCommand, C
       if (target !== null) {
         for (const dealId of facts.openDealIds) {
           // The port derives each deal's command id from the offboarding's and records it as the cause.
-          await this.repDeals.reassignDeal(dealId, target, {
+          await this.repDeals.reassignDeal(dealId, repId, target, {
             actor: envelope.actor,
             commandId,
             correlationId: envelope.correlationId ?? commandId,

@@ -6,6 +6,8 @@ export class ReassignDealCommand extends Command<CommandResult> {
   constructor(
     readonly input: ReassignDealInput,
     readonly envelope: CommandEnvelope,
+    /** An offboarding's hand-over from this rep (see ReassignDeal.handOverFrom); never set from the API. */
+    readonly handOverFrom?: string,
   ) {
     super();
   }

@@ -9,7 +9,7 @@ import { ReassignDealCommand } from './reassign-deal.command';
 export class ReassignDealHandler implements ICommandHandler<ReassignDealCommand, CommandResult> {
   constructor(private readonly executor: CommandExecutor) {}
 
-  async execute({ input, envelope }: ReassignDealCommand): Promise<CommandResult> {
+  async execute({ input, envelope, handOverFrom }: ReassignDealCommand): Promise<CommandResult> {
     const targetRep = await loadRepFact(this.executor, input.repId);
     return this.executor.with(dealDecider).execute({
       streamId: streamIdOf('deal', input.dealId),
@@ -20,6 +20,7 @@ export class ReassignDealHandler implements ICommandHandler<ReassignDealCommand,
         dealId: input.dealId,
         repId: input.repId,
         targetRep,
+        ...(handOverFrom === undefined ? {} : { handOverFrom }),
         occurredAt,
       }),
     });
