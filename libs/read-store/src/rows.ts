@@ -69,13 +69,12 @@ export async function insertValues(
   rowsPerStatement: number,
 ): Promise<void> {
   const postgres = tx.getExecutor().adapter instanceof PostgresAdapter;
-  const size = Math.max(1, Math.floor(rowsPerStatement));
-  for (let start = 0; start < rows.length; start += size) {
-    const end = Math.min(rows.length, start + size);
+  let start = 0;
+  for (const count of statementChunkSizes(rows.length, rowsPerStatement)) {
+    const end = start + count;
     // A loop, not flat(): flat() was most of the JavaScript time of a batch's inserts.
     const parameters: unknown[] = [];
     for (let i = start; i < end; i++) for (const value of rows[i]!) parameters.push(value === undefined ? null : value);
-    const count = end - start;
     const cacheKey = `${postgres ? 'pg' : 'lite'}\u0000${table}\u0000${columns.join(',')}\u0000${tail}\u0000${count}`;
     let text = statementTexts.get(cacheKey);
     if (text === undefined) {
@@ -92,5 +91,45 @@ export async function insertValues(
       statementTexts.set(cacheKey, text);
     }
     await tx.executeQuery(CompiledQuery.raw(text, parameters));
+    start = end;
   }
+}
+
+/**
+ * How to split `count` rows or ids over statements of at most `max` each: full chunks of `max`,
+ * then the rest in powers of two (437 with max 200: 200, 200, 32, 4, 1). A statement's text
+ * depends on its row count, and every text is a prepared statement kept per SQLite connection
+ * (withStatementCache): up to ~0.5 MB of native memory for 200 rows of 20 columns, and preparing
+ * one costs more than running it. The live projection rounds write a few rows per table, with
+ * every count in between: one text per count made the API's peak RSS 419-444 MB on the 1M-event
+ * set under the openDeal burst; with these sizes (at most ~log2(max) + 1 texts per table) it was
+ * 287-289 MB (tmp probe, 2026-11-27, docs/operations.md).
+ */
+export function statementChunkSizes(count: number, max: number): number[] {
+  const size = Math.max(1, Math.floor(max));
+  const sizes: number[] = [];
+  for (let left = count; left > 0; ) {
+    const next = left >= size ? size : 2 ** (31 - Math.clz32(left));
+    sizes.push(next);
+    left -= next;
+  }
+  return sizes;
+}
+
+/**
+ * `items` as the lists of `in (…)` predicates of at most `max` each, for the same reason as
+ * statementChunkSizes, but padded instead of split, so that a lookup stays one query: full
+ * chunks, then the rest as one list whose length is rounded up to a power of two (at most `max`)
+ * by repeating its last item, which an `in` list ignores.
+ */
+export function inListChunks<T>(items: readonly T[], max: number): T[][] {
+  const size = Math.max(1, Math.floor(max));
+  const out: T[][] = [];
+  for (let start = 0; start < items.length; start += size) {
+    const chunk = items.slice(start, start + size);
+    const padded = Math.min(size, 2 ** Math.ceil(Math.log2(chunk.length)));
+    while (chunk.length < padded) chunk.push(chunk[chunk.length - 1]!);
+    out.push(chunk);
+  }
+  return out;
 }

@@ -1,5 +1,5 @@
 import { sql, type Expression, type SqlBool } from 'kysely';
-import { insertRowsCompiled, upsertRowsCompiled, type ReadDb, type ReadTx } from '@kam/read-store';
+import { insertRowsCompiled, inListChunks, upsertRowsCompiled, type ReadDb, type ReadTx } from '@kam/read-store';
 
 /**
  * Storage conventions of every entity read model, identical on SQLite and PostgreSQL:
@@ -16,9 +16,7 @@ export type Row = Record<string, unknown>;
 export const ROWS_PER_STATEMENT = 200;
 
 export function chunks<T>(items: readonly T[], size = ROWS_PER_STATEMENT): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
+  return inListChunks(items, size);
 }
 
 /** Normalizes an instant to the one stored shape; throws on garbage so a bad event is parked, not stored. */

@@ -1,4 +1,4 @@
-import { upsertRowsCompiled, type ReadDb, type ReadTx } from '@kam/read-store';
+import { inListChunks, upsertRowsCompiled, type ReadDb, type ReadTx } from '@kam/read-store';
 
 /**
  * Storage conventions of the report read models (same statements on SQLite and PostgreSQL):
@@ -29,9 +29,7 @@ export function strOrNull(value: unknown): string | null {
 }
 
 export function chunks<T>(items: readonly T[], size = 200): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
+  return inListChunks(items, size);
 }
 
 /** Index names are schema-wide on PostgreSQL: derive them from the (unique) physical table. */

@@ -1,5 +1,5 @@
 import { CompiledQuery, sql, type RawBuilder } from 'kysely';
-import { insertValues, type ReadTx, type SqlDialect } from '@kam/read-store';
+import { insertValues, inListChunks, type ReadTx, type SqlDialect } from '@kam/read-store';
 
 export { replaceOnConflict } from '@kam/read-store';
 import type { Row } from './sql';
@@ -46,8 +46,7 @@ export class Statements {
   /** `select <what> from <table> where <column> in (…ids)`, in chunks. */
   async selectIn(what: string, table: string, column: string, ids: readonly string[]): Promise<Row[]> {
     const out: Row[] = [];
-    for (let i = 0; i < ids.length; i += IN_CHUNK) {
-      const chunk = ids.slice(i, i + IN_CHUNK);
+    for (const chunk of inListChunks(ids, IN_CHUNK)) {
       const text = this.text(`in|${what}|${table}|${column}|${chunk.length}`, () => `select ${what} from "${table}" where "${column}" in (${marks(chunk.length)})`);
       out.push(...(await this.tx.executeQuery<Row>(CompiledQuery.raw(text, chunk))).rows);
     }
@@ -56,8 +55,7 @@ export class Statements {
 
   /** `delete from <table> where <column> in (…ids)`, in chunks. */
   async deleteIn(table: string, column: string, ids: readonly string[]): Promise<void> {
-    for (let i = 0; i < ids.length; i += IN_CHUNK) {
-      const chunk = ids.slice(i, i + IN_CHUNK);
+    for (const chunk of inListChunks(ids, IN_CHUNK)) {
       const text = this.text(`del|${table}|${column}|${chunk.length}`, () => `delete from "${table}" where "${column}" in (${marks(chunk.length)})`);
       await this.tx.executeQuery(CompiledQuery.raw(text, chunk));
     }
