@@ -92,6 +92,17 @@ describe('whole responses kept per read-model version', () => {
     expect(after.data.deals.edges.map((e: { node: { id: string } }) => e.node.id)).toContain(dealId);
   });
 
+  it('keeps each query text apart: another text, even one selecting less, is answered anew', async () => {
+    const full = await twiceFromMemory({ query: DEALS }, adminToken);
+    const idsOnly = `{ deals(first: 50) { edges { node { id } } } }`;
+    const misses = cache.stats().misses;
+    const narrow = JSON.parse((await raw({ query: idsOnly }, adminToken)).text);
+    expect(cache.stats().misses).toBeGreaterThan(misses);
+    expect(narrow.data.deals.edges).toEqual(full.data.deals.edges.map((e: { node: { id: string } }) => ({ node: { id: e.node.id } })));
+    const named = await twiceFromMemory({ query: `query Named ${DEALS}`, operationName: 'Named' }, adminToken);
+    expect(named.data).toEqual(full.data);
+  });
+
   it("never gives a kept response to another caller, scope, or to a request without a valid token", async () => {
     const supA = await app.tokenFor('SUPERVISOR', 'kam-a');
     const supB = await app.tokenFor('SUPERVISOR', 'kam-b');

@@ -9,8 +9,8 @@ import { wantsGraphqlResponse } from './http-compliance';
  * libs/reporting/src/common/query-cache.ts): a repeated read skips parsing, validation, execution
  * and serialization. Only a POST of one `query` operation whose root fields all read nothing but
  * read models (CACHEABLE_ROOT_FIELDS) and none of which asks for `atLeastPosition` is considered;
- * only a 200 answer without `errors` is kept. The key is the query text, operation name,
- * normalized variables, the caller's role, subject and resolved scope, the media type asked for,
+ * only a 200 answer without `errors` is kept. The key is the query text and operation name (as a
+ * short id, CacheableDocuments), normalized variables, the caller's role, subject and resolved scope, the media type asked for,
  * and the clock in the cache's step (1 s): a response served from here was produced at most one
  * step earlier, and no read model has changed since (the version is read per request, like the
  * resolvers' cache does). Authentication, the rate limit and the security headers still apply;
@@ -42,19 +42,27 @@ export const CACHEABLE_ROOT_FIELDS: ReadonlySet<string> = new Set([
 
 const MAX_DOCUMENTS = 500;
 
-/** Whether a query text can be answered from the response cache (parsed once per text). */
+/**
+ * Which query texts can be answered from the response cache (each parsed once), under a short id
+ * that stands for the text and operation name in the cache key: a key of a few characters instead
+ * of the whole query text is cheaper to build and to look up on every request.
+ */
 export class CacheableDocuments {
-  private readonly known = new Map<string, boolean>();
+  /** Text (and operation name) → its id, or null when it is not cacheable. */
+  private readonly known = new Map<string, string | null>();
+  /** Never reused, also after `known` is cleared, so an id names one text for the process's life. */
+  private nextId = 0;
 
-  cacheable(text: string, operationName: string | undefined): boolean {
+  /** The document's id, or undefined when its answers are not kept. */
+  idOf(text: string, operationName: string | undefined): string | undefined {
     const key = operationName === undefined ? text : `${operationName}\u0000${text}`;
-    let verdict = this.known.get(key);
-    if (verdict === undefined) {
-      verdict = analyse(text, operationName);
+    let id = this.known.get(key);
+    if (id === undefined) {
+      id = analyse(text, operationName) ? `d${this.nextId++}` : null;
       if (this.known.size >= MAX_DOCUMENTS) this.known.clear();
-      this.known.set(key, verdict);
+      this.known.set(key, id);
     }
-    return verdict;
+    return id ?? undefined;
   }
 }
 
@@ -102,11 +110,12 @@ export function registerResponseCache(
     if (!body || typeof body !== 'object' || Array.isArray(body) || typeof body.query !== 'string' || body.extensions !== undefined) return;
     const operationName = typeof body.operationName === 'string' ? body.operationName : undefined;
     if (body.operationName !== undefined && operationName === undefined) return;
-    if (!documents.cacheable(body.query, operationName)) return;
+    const document = documents.idOf(body.query, operationName);
+    if (document === undefined) return;
     const context = await options.contextOf(request);
     if (context.authError || !context.actor || !context.scope) return;
     const version = await cache.observeVersion();
-    const question = `${body.query}\u0000${operationName ?? ''}\u0000${normalize(body.variables ?? null)}\u0000${normalize([context.actor.role, context.actor.sub, wantsGraphqlResponse(request)])}`;
+    const question = `${document}\u0000${normalize(body.variables ?? null)}\u0000${normalize([context.actor.role, context.actor.sub, wantsGraphqlResponse(request)])}`;
     const key = cache.keyOf('response', question, context.scope, true);
     const kept = cache.peek(key, version);
     if (typeof kept === 'string') {

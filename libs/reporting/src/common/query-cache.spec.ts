@@ -62,6 +62,11 @@ describe('QueryCache', () => {
     expect(normalize([{ from: 'a', to: 'b' }])).toBe(normalize([{ to: 'b', from: 'a' }]));
     expect(normalize([['a', 'b']])).not.toBe(normalize([['b', 'a']]));
     expect(normalize([null])).not.toBe(normalize([{}]));
+    expect(normalize({ b: { d: 1, c: [{ f: 2, e: undefined }] }, a: new Date(Date.UTC(2026, 6, 1)) })).toBe(
+      '{"a":"2026-07-01T00:00:00.000Z","b":{"c":[{"f":2}],"d":1}}',
+    );
+    expect(normalize(undefined)).toBeUndefined();
+    expect(normalize('x')).toBe('"x"');
     expect(scopeKey({ kind: 'teams', teamIds: ['b', 'a'], trainerId: 's' })).toBe(scopeKey({ kind: 'teams', teamIds: ['a', 'b'], trainerId: 's' }));
     expect(scopeKey({ kind: 'teams', teamIds: ['a'], trainerId: 's' })).not.toBe(scopeKey({ kind: 'teams', teamIds: ['a'], trainerId: 't' }));
     expect(scopeKey({ kind: 'rep', repId: 'all' })).not.toBe(scopeKey(ALL));

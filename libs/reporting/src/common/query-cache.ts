@@ -220,12 +220,20 @@ export class QueryCache {
 
 /** Arguments as a string: object keys sorted, undefined left out (as GraphQL does), arrays in order. */
 export function normalize(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) => {
-    if (v === null || typeof v !== 'object' || Array.isArray(v)) return v;
-    const sorted: Record<string, unknown> = {};
-    for (const k of Object.keys(v).sort()) sorted[k] = (v as Record<string, unknown>)[k];
-    return sorted;
-  });
+  // A sorted copy, then JSON.stringify without a replacer: a replacer function takes it off its
+  // fast path (normalize was ≈ 4 % of the CPU of a cached teamPerformance request).
+  return JSON.stringify(withSortedKeys(value));
+}
+
+function withSortedKeys(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  // What JSON.stringify would serialize (a Date becomes its ISO string).
+  const json = (value as { toJSON?: unknown }).toJSON;
+  if (typeof json === 'function') return withSortedKeys((json as () => unknown).call(value));
+  if (Array.isArray(value)) return value.map(withSortedKeys);
+  const sorted: Record<string, unknown> = {};
+  for (const key of Object.keys(value).sort()) sorted[key] = withSortedKeys((value as Record<string, unknown>)[key]);
+  return sorted;
 }
 
 /** The resolved scope as a key: the same readable rows give the same key, and only they. */
