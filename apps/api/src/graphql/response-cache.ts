@@ -10,11 +10,12 @@ import { wantsGraphqlResponse } from './http-compliance';
  * and serialization. Only a POST of one `query` operation whose root fields all read nothing but
  * read models (CACHEABLE_ROOT_FIELDS) and none of which asks for `atLeastPosition` is considered;
  * only a 200 answer without `errors` is kept. The key is the query text and operation name (as a
- * short id, CacheableDocuments), normalized variables, the caller's role, subject and resolved scope, the media type asked for,
- * and the clock in the cache's step (1 s): a response served from here was produced at most one
- * step earlier, and no read model has changed since (the version is read per request, like the
- * resolvers' cache does). Authentication, the rate limit and the security headers still apply;
- * depth/cost limits and validation passed for exactly this text and variables when it was kept.
+ * short id, CacheableDocuments), normalized variables, the caller's role, subject and resolved
+ * scope, the media type asked for, and the clock in the cache's step (1 s): a response served
+ * from here was produced at most one step earlier, and no read model has changed since (the
+ * version is read per request, like the resolvers' cache does). Authentication, the rate limit
+ * and the security headers still apply; depth/cost limits and validation passed for exactly this
+ * text and variables when it was kept.
  */
 export const CACHEABLE_ROOT_FIELDS: ReadonlySet<string> = new Set([
   'teamPerformance',
