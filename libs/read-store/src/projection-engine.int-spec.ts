@@ -1,6 +1,6 @@
 import { Registry } from 'prom-client';
 import { StaleReadModelError } from '@kam/kernel';
-import type { RecordedEvent } from '@kam/event-store';
+import { openSqliteEventStore, type RecordedEvent } from '@kam/event-store';
 import { ProjectionEngine } from './projection-engine';
 import { ProjectionStateMovedError, moveCheckpoints, servedGenerationGuard, writeBatch, contextFor } from './projection-writer';
 import { ensureProjectionState } from './projection-state';
@@ -274,6 +274,25 @@ describe.each(availableBackends())('projection engine on $name', (backend) => {
     expect(text).toContain('kam_projection_checkpoint{projection="counting"} 40');
     expect(text).toContain('kam_projection_parked_events{projection="counting"} 1');
     expect(text).toContain('kam_projection_events_total{projection="counting"} 19');
+  });
+
+  it('takes in what the log holds before it stops, also events its subscription has not read yet', async () => {
+    // The engine's store polls rarely and another connection appends (no in-process wake-up): only
+    // the drain in stop() makes it read the last events before stopping.
+    const slow = await openSqliteEventStore({ file: events.file, pollIntervalMs: 60_000 });
+    try {
+      await appendEvents(events.store, 20);
+      const engine = engineFor({ store: slow });
+      await engine.start();
+      await engine.waitForPosition('20', 5000);
+      await appendEvents(events.store, 7);
+      const head = (await slow.headPosition())!;
+      expect(head).toBe('27');
+      await engine.stop();
+      expect((await db.readStore.readState('counting'))?.checkpoint).toBe(head);
+    } finally {
+      await slow.close();
+    }
   });
 
   it('reports lag in events and in ms while stopped behind the head', async () => {

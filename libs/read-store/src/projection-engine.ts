@@ -76,6 +76,8 @@ export interface ProjectionEngineOptions {
   onApplied?: (projection: string, events: number) => void;
   /** After writes, attachments and stops (where waiters are checked): `progress()` may have moved. */
   onProgress?: () => void;
+  /** How long `stop()` waits for the projections to take in the log's head first (default 2000 ms). */
+  stopDrainMs?: number;
 }
 
 /** What the API uses of an engine; also implemented by the host of an engine on a worker thread. */
@@ -187,9 +189,16 @@ export class ProjectionEngine implements ProjectionControl {
     await this.tryTakeLease();
   }
 
-  /** Stops: no new events are taken, the batch in flight and the buffered events are committed. */
+  /**
+   * Stops: first takes in what the log holds now (for at most `stopDrainMs`), then takes no new
+   * events and commits the batch in flight and the buffered events. At shutdown the last appends
+   * were committed before the HTTP server closed, but a subscription may not have read them yet
+   * (it reads when woken, or at its next poll): without the drain, a restart would find the
+   * checkpoints just behind the head.
+   */
   async stop(): Promise<void> {
     if (!this.started) return;
+    await this.drain(this.options.stopDrainMs ?? 2000);
     this.started = false;
     if (this.leaseTimer) clearTimeout(this.leaseTimer);
     this.leaseTimer = undefined;
@@ -405,6 +414,17 @@ export class ProjectionEngine implements ProjectionControl {
       });
     }, this.options.leaseRetryMs ?? 3000);
     this.leaseTimer.unref();
+  }
+
+  private async drain(timeoutMs: number): Promise<void> {
+    if (!this.active || timeoutMs <= 0) return;
+    const { store } = this.options;
+    const head = await store.headPosition();
+    if (head === null || head === undefined) return;
+    store.wakeSubscriptions?.();
+    await this.waitForPosition(head, timeoutMs).catch((error: unknown) =>
+      this.logger.warn('stopping before every projection reached the log head', { head, error: errorMessage(error) }),
+    );
   }
 
   /** Activation and deactivation never overlap (a lease lost during start waits for the start). */
