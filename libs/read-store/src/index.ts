@@ -14,5 +14,5 @@ export { validateProjections } from './projection-state';
 export { approxEventsBetween, comparePositionsFast } from './positions';
 export { PositionWaiters } from './position-waiters';
 export type { PositionWaitersOptions } from './position-waiters';
-export { upsertRowsCompiled, insertRowsCompiled, insertValues, replaceOnConflict, statementChunkSizes, inListChunks } from './rows';
+export { upsertRowsCompiled, insertRowsCompiled, insertValues, replaceOnConflict, inListChunks } from './rows';
 export type { RowValues } from './rows';

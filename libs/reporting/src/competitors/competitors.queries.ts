@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ReadScope } from '@kam/graphql';
-import type { ReadModelAccess } from '@kam/read-store';
+import { inListChunks, type ReadModelAccess } from '@kam/read-store';
 import { READ_MODEL_ACCESS } from '../feed/read-freshness';
 import { sumLedger } from '../kpis/common/ledger';
 import { teamsCovered } from '../kpis/common/scope';
-import { chunks, compareIds, num, ratio, str } from '../kpis/common/sql';
+import { compareIds, num, ratio, str } from '../kpis/common/sql';
 import { resolvePeriod, type Period } from '../kpis/common/time';
 import { COMPETITOR_PROJECTION_NAME, COMPETITOR_TABLES, competitorLedger, competitorOrgTables } from './competitors.projection';
 import type { CompetitorStats } from './competitors.model';
@@ -24,7 +24,7 @@ export class CompetitorQueries {
       (r) => num(r.won_against) + num(r.lost_on) > 0,
     );
     const names = new Map<string, string>();
-    for (const chunk of chunks(rows.map((r) => str(r.competitor_key)), 500)) {
+    for (const chunk of inListChunks(rows.map((r) => str(r.competitor_key)), 500)) {
       const found = await db.selectFrom(this.table(COMPETITOR_TABLES.names)).selectAll().where('competitor_key', 'in', chunk).execute();
       for (const row of found) names.set(str(row.competitor_key), str(row.name));
     }

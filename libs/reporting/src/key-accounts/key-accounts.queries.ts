@@ -2,11 +2,11 @@ import { Inject, Injectable } from '@nestjs/common';
 import { sql } from 'kysely';
 import { BadUserInputError } from '@kam/kernel';
 import type { ReadScope } from '@kam/graphql';
-import type { ReadModelAccess } from '@kam/read-store';
+import { inListChunks, type ReadModelAccess } from '@kam/read-store';
 import { READ_MODEL_ACCESS } from '../feed/read-freshness';
 import { sumLedger } from '../kpis/common/ledger';
 import { teamsCovered } from '../kpis/common/scope';
-import { chunks, compareIds, num, str } from '../kpis/common/sql';
+import { compareIds, num, str } from '../kpis/common/sql';
 import { resolvePeriod, splitDays, type Period } from '../kpis/common/time';
 import { KEY_ACCOUNT_PROJECTION_NAME, KEY_ACCOUNT_TABLES, keyAccountLedger, keyAccountOrgTables } from './key-accounts.projection';
 import type { KeyAccountReport, KeyAccountTier } from './key-accounts.model';
@@ -59,7 +59,7 @@ export class KeyAccountQueries {
     const rows = await sumLedger(db, keyAccountLedger(this.table), { teamIds }, fromDay, toDay, ['account_id']);
     const revenues = rows.map((r) => ({ accountId: str(r.account_id), revenue: num(r.won_value), name: '' }));
     const names = new Map<string, string>();
-    for (const chunk of chunks(revenues.filter((r) => r.revenue > 0).map((r) => r.accountId), 500)) {
+    for (const chunk of inListChunks(revenues.filter((r) => r.revenue > 0).map((r) => r.accountId), 500)) {
       const found = await db.selectFrom(this.table(KEY_ACCOUNT_TABLES.accounts)).selectAll().where('account_id', 'in', chunk).execute();
       for (const row of found) names.set(str(row.account_id), str(row.name));
     }

@@ -1,10 +1,10 @@
 import { sql, type SqlBool } from 'kysely';
 import { NotFoundError, assertNever } from '@kam/kernel';
 import type { ConnectionShape, ReadScope } from '@kam/graphql';
-import type { ReadModelAccess } from '@kam/read-store';
+import { inListChunks, type ReadModelAccess } from '@kam/read-store';
 import { afterId, connectionOf, pageSize, type PageArgs } from '../common/paging';
 import { eq, isIn, type Predicate } from '../common/predicates';
-import { chunks, containsPattern } from '../common/sql';
+import { containsPattern } from '../common/sql';
 import {
   ACCOUNTS_PROJECTION,
   ACCOUNTS_TABLE,
@@ -74,7 +74,7 @@ export class AccountsQuery {
 
   async byIds(ids: readonly string[], scope: ReadScope): Promise<Map<string, AccountRow>> {
     const out = new Map<string, AccountRow>();
-    for (const chunk of chunks([...new Set(ids)], 500)) {
+    for (const chunk of inListChunks([...new Set(ids)], 500)) {
       for (const row of await this.scoped(scope).where('a.id', 'in', chunk).execute()) {
         const account = accountFromRow(row);
         out.set(account.id, account);

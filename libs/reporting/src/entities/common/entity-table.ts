@@ -1,5 +1,5 @@
-import type { ReadTx, RebuildSession } from '@kam/read-store';
-import { chunks, insertRows, laterOf, toStr, upsertRows, type Row } from './sql';
+import { inListChunks, type ReadTx, type RebuildSession } from '@kam/read-store';
+import { insertRows, laterOf, toStr, upsertRows, type Row } from './sql';
 
 /**
  * How one entity maps to its current-state table and, optionally, to a table of state intervals
@@ -130,7 +130,7 @@ export class EntityTable<S> {
     }
     // Write-back and nothing ever left memory: what memory does not hold does not exist.
     if (!this.mem || this.mem.evicted) {
-      for (const chunk of chunks(missing, 500)) {
+      for (const chunk of inListChunks(missing, 500)) {
         const rows = (await tx
           .selectFrom(this.spec.table)
           .selectAll()
@@ -279,7 +279,7 @@ export class EntityTable<S> {
 
   private async deleteOpenIntervals(tx: ReadTx, ids: string[]): Promise<void> {
     const versions = this.spec.versions!;
-    for (const chunk of chunks(ids, 500)) {
+    for (const chunk of inListChunks(ids, 500)) {
       await tx
         .deleteFrom(versions.table)
         .where(versions.key, 'in', chunk)

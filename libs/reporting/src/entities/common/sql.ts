@@ -1,5 +1,5 @@
 import { sql, type Expression, type SqlBool } from 'kysely';
-import { insertRowsCompiled, inListChunks, upsertRowsCompiled, type ReadDb, type ReadTx } from '@kam/read-store';
+import { insertRowsCompiled, upsertRowsCompiled, type ReadDb, type ReadTx } from '@kam/read-store';
 
 /**
  * Storage conventions of every entity read model, identical on SQLite and PostgreSQL:
@@ -14,10 +14,6 @@ export type Row = Record<string, unknown>;
 
 /** Rows per multi-row statement: ~25 columns × 200 rows stays far below both dialects' parameter limits. */
 export const ROWS_PER_STATEMENT = 200;
-
-export function chunks<T>(items: readonly T[], size = ROWS_PER_STATEMENT): T[][] {
-  return inListChunks(items, size);
-}
 
 /** Normalizes an instant to the one stored shape; throws on garbage so a bad event is parked, not stored. */
 export function isoInstant(value: string | Date): string {

@@ -8,10 +8,10 @@ import {
   type SalesChannel,
 } from '@kam/kernel';
 import type { ConnectionShape, ReadScope } from '@kam/graphql';
-import type { ReadModelAccess } from '@kam/read-store';
+import { inListChunks, type ReadModelAccess } from '@kam/read-store';
 import { afterId, connectionOf, pageSize, type PageArgs } from '../common/paging';
 import { anyOf, eq, inSubquery, isIn, type Predicate } from '../common/predicates';
-import { chunks, fromBool, isoInstant } from '../common/sql';
+import { fromBool, isoInstant } from '../common/sql';
 import {
   DEALS_PROJECTION,
   DEALS_TABLE,
@@ -145,7 +145,7 @@ export class DealsQuery {
 
   async visibleIds(ids: readonly string[], scope: ReadScope): Promise<Set<string>> {
     const out = new Set<string>();
-    for (const chunk of chunks([...new Set(ids)], 500)) {
+    for (const chunk of inListChunks([...new Set(ids)], 500)) {
       const rows = await this.scoped(scope).where('d.id', 'in', chunk).execute();
       for (const row of rows) out.add(String(row.id));
     }

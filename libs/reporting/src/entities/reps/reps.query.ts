@@ -1,9 +1,9 @@
 import { NotFoundError, assertNever, type SalesChannel } from '@kam/kernel';
 import type { ConnectionShape, ReadScope } from '@kam/graphql';
-import type { ReadModelAccess } from '@kam/read-store';
+import { inListChunks, type ReadModelAccess } from '@kam/read-store';
 import { afterId, connectionOf, pageSize, type PageArgs } from '../common/paging';
 import { eq, isIn, type Predicate } from '../common/predicates';
-import { chunks, fromBool, isoInstant } from '../common/sql';
+import { fromBool, isoInstant } from '../common/sql';
 import { REPS_PROJECTION, REPS_TABLE, REP_VERSIONS_TABLE, repFromRow, type RepRow } from './reps.projection';
 
 export interface RepFilter {
@@ -102,7 +102,7 @@ export class RepsQuery {
   /** Reps in scope by id (absent ones are missing from the map). */
   async byIds(ids: readonly string[], scope: ReadScope): Promise<Map<string, RepRow>> {
     const out = new Map<string, RepRow>();
-    for (const chunk of chunks([...new Set(ids)], 500)) {
+    for (const chunk of inListChunks([...new Set(ids)], 500)) {
       for (const row of await this.scoped(scope).where('r.id', 'in', chunk).execute()) {
         const rep = repFromRow(row);
         out.set(rep.id, rep);
@@ -114,7 +114,7 @@ export class RepsQuery {
   /** Current members (active or not) of these teams, in scope, by name then id. */
   async byTeams(teamIds: readonly string[], scope: ReadScope): Promise<Map<string, RepRow[]>> {
     const out = new Map<string, RepRow[]>(teamIds.map((id) => [id, []]));
-    for (const chunk of chunks([...new Set(teamIds)], 500)) {
+    for (const chunk of inListChunks([...new Set(teamIds)], 500)) {
       const rows = await this.scoped(scope)
         .where('r.team_id', 'in', chunk)
         .orderBy('r.name')

@@ -1,6 +1,6 @@
 import { assertNever, type Skill, type TrainingStatus } from '@kam/kernel';
 import type { TrainingEvent } from '@kam/training';
-import type { Projection, ProjectionContext, ReadDb, ReadTx } from '@kam/read-store';
+import { inListChunks, type Projection, type ProjectionContext, type ReadDb, type ReadTx } from '@kam/read-store';
 import type { RecordedEvent } from '@kam/event-store';
 import { EntityTable } from '../common/entity-table';
 import { handledEvents, occurredAt, recordedAt } from '../common/events';
@@ -10,18 +10,7 @@ import {
   repTeamsTable,
   type RepTeamEvent,
 } from '../common/rep-teams';
-import {
-  chunks,
-  fromBool,
-  indexName,
-  insertRows,
-  isoInstant,
-  parseJsonArray,
-  toInt,
-  toStr,
-  toStrOrNull,
-  type Row,
-} from '../common/sql';
+import { fromBool, indexName, insertRows, isoInstant, parseJsonArray, toInt, toStr, toStrOrNull, type Row } from '../common/sql';
 
 export const TRAINING_PROJECTION = 'training_sessions';
 export const TRAINING_SESSIONS_TABLE = 'training_sessions';
@@ -231,7 +220,7 @@ export const trainingProjection: Projection = {
     await sessions.flush(tx);
     const touched = sessions.dirtyIds();
     const enrollmentsTable = ctx.table(TRAINING_ENROLLMENTS_TABLE);
-    for (const chunk of chunks(touched, 500)) {
+    for (const chunk of inListChunks(touched, 500)) {
       await tx.deleteFrom(enrollmentsTable).where('session_id', 'in', chunk).execute();
     }
     const rows: Row[] = [];

@@ -1,9 +1,8 @@
 import { NotFoundError, assertNever, type Skill, type TrainingStatus } from '@kam/kernel';
 import type { ConnectionShape, ReadScope } from '@kam/graphql';
-import type { ReadModelAccess } from '@kam/read-store';
+import { inListChunks, type ReadModelAccess } from '@kam/read-store';
 import { afterId, connectionOf, pageSize, type PageArgs } from '../common/paging';
 import { allOf, anyOf, eq, exists, inSubquery, isIn, sameAs, type Predicate } from '../common/predicates';
-import { chunks } from '../common/sql';
 import {
   TRAINING_ENROLLMENTS_TABLE,
   TRAINING_PROJECTION,
@@ -93,7 +92,7 @@ export class TrainingSessionsQuery {
 
   async visibleIds(ids: readonly string[], scope: ReadScope): Promise<Set<string>> {
     const out = new Set<string>();
-    for (const chunk of chunks([...new Set(ids)], 500)) {
+    for (const chunk of inListChunks([...new Set(ids)], 500)) {
       for (const row of await this.scoped(scope).where('s.id', 'in', chunk).execute())
         out.add(String(row.id));
     }

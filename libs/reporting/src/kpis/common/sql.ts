@@ -1,4 +1,4 @@
-import { inListChunks, upsertRowsCompiled, type ReadDb, type ReadTx } from '@kam/read-store';
+import { upsertRowsCompiled, type ReadDb, type ReadTx } from '@kam/read-store';
 
 /**
  * Storage conventions of the report read models (same statements on SQLite and PostgreSQL):
@@ -26,10 +26,6 @@ export function str(value: unknown): string {
 
 export function strOrNull(value: unknown): string | null {
   return value === null || value === undefined ? null : str(value);
-}
-
-export function chunks<T>(items: readonly T[], size = 200): T[][] {
-  return inListChunks(items, size);
 }
 
 /** Index names are schema-wide on PostgreSQL: derive them from the (unique) physical table. */

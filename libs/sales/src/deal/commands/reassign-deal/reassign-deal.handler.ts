@@ -20,7 +20,7 @@ export class ReassignDealHandler implements ICommandHandler<ReassignDealCommand,
         dealId: input.dealId,
         repId: input.repId,
         targetRep,
-        ...(handOverFrom === undefined ? {} : { handOverFrom }),
+        handOverFrom,
         occurredAt,
       }),
     });
