@@ -119,7 +119,7 @@ export async function generationTables(readStore: ReadStore, projection: Project
       : sql<{ name: string }>`select name from sqlite_master where type = 'table'`;
   const names = (await query.execute(readStore.db)).rows.map((r) => String(r.name));
   const found: Array<{ name: string; generation: number }> = [];
-  for (const logical of projection.tables) {
+  for (const logical of [...projection.tables, ...(projection.retiredTables ?? [])]) {
     const prefix = physicalTableName(logical, 0).slice(0, -1);
     for (const name of names) {
       if (!name.startsWith(prefix)) continue;

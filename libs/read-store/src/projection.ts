@@ -60,6 +60,11 @@ export interface Projection {
   readonly version: number;
   /** Logical names of the tables this projection owns. */
   readonly tables: readonly string[];
+  /**
+   * Logical names of tables earlier versions owned and this one no longer has: dropped with the
+   * generations that have them (a rebuild's swap drops the replaced generation's).
+   */
+  readonly retiredTables?: readonly string[];
   /** The event types it handles; the engine subscribes with exactly these. */
   readonly eventTypes: readonly EventType[];
   /** Creates the projection's tables and indexes (physical names through ctx.table). */

@@ -153,6 +153,34 @@ describe.each(availableBackends())('rebuild and crash safety on $name', (backend
     expect(await db.readStore.readState('counting')).toMatchObject({ version: 2, generation: 2 });
   });
 
+  it('drops a table the bumped version retired together with the generation that had it', async () => {
+    await appendEvents(events.store, 300);
+    // Version 1 owns two tables; version 2 keeps one and retires the other.
+    const v1 = countingProjection({ table: 'kept' });
+    const extra = countingProjection({ table: 'retired' });
+    const withExtra = {
+      ...v1,
+      tables: ['kept', 'retired'],
+      async createTables(tx: Parameters<typeof v1.createTables>[0], ctx: Parameters<typeof v1.createTables>[1]) {
+        await v1.createTables(tx, ctx);
+        await extra.createTables(tx, ctx);
+      },
+    };
+    const first = engineFor(db.readStore, { projections: [withExtra] });
+    await first.start();
+    await first.waitForPosition('300', 10_000);
+    await first.stop();
+    expect(await tableExists(db.readStore, 'retired_g1')).toBe(true);
+
+    const v2 = { ...countingProjection({ version: 2, table: 'kept' }), retiredTables: ['retired'] };
+    const second = engineFor(db.readStore, { projections: [v2] });
+    await second.start();
+    expect(await db.readStore.readState('counting')).toMatchObject({ version: 2, generation: 2, checkpoint: '300' });
+    await eventually(async () => !(await tableExists(db.readStore, 'kept_g1')), 5000, 'the old generation to be dropped');
+    expect(await tableExists(db.readStore, 'retired_g1')).toBe(false);
+    expect(await tableExists(db.readStore, 'retired_g2')).toBe(false);
+  });
+
   it('survives SIGKILL at random instants: no event lost, none counted twice', async () => {
     await appendEvents(events.store, 6000, { perAppend: 500 });
     const child = join(__dirname, 'testing', 'crash-child.ts');

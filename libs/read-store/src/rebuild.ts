@@ -612,7 +612,7 @@ async function dropAfter(readStore: ReadStore, projection: Projection, generatio
 }
 
 export async function dropTables(readStore: ReadStore, projection: Projection, generation: number): Promise<void> {
-  for (const logical of projection.tables) {
+  for (const logical of [...projection.tables, ...(projection.retiredTables ?? [])]) {
     await readStore.db.schema.dropTable(physicalTableName(logical, generation)).ifExists().execute();
   }
 }

@@ -5,7 +5,7 @@ export { READ_FRESHNESS, READ_MODEL_ACCESS, type ReadFreshness } from './feed/re
 export { teamsProjection, TEAMS_PROJECTION, type TeamRow } from './entities/teams/teams.projection';
 export { repsProjection, REPS_PROJECTION, REP_VERSIONS_TABLE, type RepRow } from './entities/reps/reps.projection';
 export { accountsProjection, ACCOUNTS_PROJECTION, type AccountRow } from './entities/accounts/accounts.projection';
-export { dealsProjection, DEALS_PROJECTION, DEAL_VERSIONS_TABLE, type DealRow } from './entities/deals/deals.projection';
+export { dealsProjection, DEALS_PROJECTION, type DealRow } from './entities/deals/deals.projection';
 export { trainingProjection, TRAINING_PROJECTION, type TrainingSessionRow } from './entities/training/training.projection';
 export { TeamsQuery } from './entities/teams/teams.query';
 export { RepsQuery, type RepFilter } from './entities/reps/reps.query';

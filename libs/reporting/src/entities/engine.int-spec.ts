@@ -61,12 +61,12 @@ describe.each(availableBackends())('entity projections under the projection engi
   });
 
   it('projects the story and answers through the served generation', async () => {
-    expect(await new DealsQuery(readStore).get(DEAL_1, ALL)).toMatchObject({
+    expect(await new DealsQuery(readStore, story.store).get(DEAL_1, ALL)).toMatchObject({
       teamId: TEAM_B,
       valueMinor: 1_200_000,
       revision: 5,
     });
-    expect(await new DealsQuery(readStore).get(DEAL_1, ALL, T.opened)).toMatchObject({
+    expect(await new DealsQuery(readStore, story.store).get(DEAL_1, ALL, T.opened)).toMatchObject({
       teamId: TEAM_A,
       valueMinor: 1_000_000,
     });
@@ -86,14 +86,14 @@ describe.each(availableBackends())('entity projections under the projection engi
       T.training,
     );
     await engine.waitForPosition(position, 10_000);
-    expect(await new DealsQuery(readStore).get(DEAL_2, ALL)).toMatchObject({
+    expect(await new DealsQuery(readStore, story.store).get(DEAL_2, ALL)).toMatchObject({
       revision: 4,
       fulfilledMinor: 45_000,
     });
   });
 
   it('rebuilds into a new generation that answers the same', async () => {
-    const deals = new DealsQuery(readStore);
+    const deals = new DealsQuery(readStore, story.store);
     const before = await deals.list(null, { first: 500 }, ALL);
     const result = await rebuildProjection({
       store: story.store,

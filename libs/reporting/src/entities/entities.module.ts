@@ -38,7 +38,11 @@ function queryOf<T>(type: new (access: ReadModelAccess) => T): Provider {
     queryOf(TeamsQuery),
     queryOf(RepsQuery),
     queryOf(AccountsQuery),
-    queryOf(DealsQuery),
+    {
+      provide: DealsQuery,
+      useFactory: (access: ReadModelAccess, store: EventStore) => new DealsQuery(access, store),
+      inject: [READ_MODEL_ACCESS, EVENT_STORE],
+    },
     queryOf(TrainingSessionsQuery),
     {
       provide: EntityLoaderRegistry,

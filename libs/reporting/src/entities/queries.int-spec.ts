@@ -101,7 +101,7 @@ describe.each(availableBackends())('entity queries on $name', (backend) => {
     it.each([1, 4, 7, 50])(
       'pages through every deal exactly once, in id order, with first = %i',
       async (first) => {
-        const deals = new DealsQuery(db);
+        const deals = new DealsQuery(db, story.store);
         const { ids, pages } = await pageAll((after) => deals.list(null, { first, after }, ALL));
         expect(ids).toHaveLength(27);
         expect(new Set(ids).size).toBe(27);
@@ -124,13 +124,13 @@ describe.each(availableBackends())('entity queries on $name', (backend) => {
     });
 
     it('pages a filtered list exactly once', async () => {
-      const deals = new DealsQuery(db);
+      const deals = new DealsQuery(db, story.store);
       const { ids } = await pageAll((after) => deals.list({ channel: 'TENDER' }, { first: 3, after }, ALL));
       expect(ids).toEqual(sorted(Array.from({ length: 12 }, (_, i) => id('deal', 10 + i * 2))));
     });
 
     it('defaults to 50, accepts 500, refuses more or negative with BAD_USER_INPUT', async () => {
-      const deals = new DealsQuery(db);
+      const deals = new DealsQuery(db, story.store);
       expect((await deals.list(null, {}, ALL)).edges).toHaveLength(27);
       expect((await deals.list(null, { first: 500 }, ALL)).pageInfo.hasNextPage).toBe(false);
       await expect(deals.list(null, { first: 501 }, ALL)).rejects.toMatchObject({
@@ -180,7 +180,7 @@ describe.each(availableBackends())('entity queries on $name', (backend) => {
     });
 
     it('filters deals by team, rep, account, stage, channel and open', async () => {
-      const deals = new DealsQuery(db);
+      const deals = new DealsQuery(db, story.store);
       const ids = async (filter: Parameters<DealsQuery['list']>[0]) =>
         (await deals.list(filter, { first: 100 }, ALL)).edges.map((e) => e.node.id);
       expect(await ids({ teamId: TEAM_A })).toEqual([DEAL_2]);
@@ -193,7 +193,7 @@ describe.each(availableBackends())('entity queries on $name', (backend) => {
     });
 
     it('filters deals closed in a period (dates inclusive, UTC)', async () => {
-      const deals = new DealsQuery(db);
+      const deals = new DealsQuery(db, story.store);
       const ids = async (from: string, to: string) =>
         (await deals.list({ closedIn: { from, to } }, {}, ALL)).edges.map((e) => e.node.id);
       expect(await ids('2026-04-01', '2026-04-01')).toEqual([DEAL_2]);
@@ -204,7 +204,7 @@ describe.each(availableBackends())('entity queries on $name', (backend) => {
     });
 
     it('filters deals updated since an instant (when recorded)', async () => {
-      const deals = new DealsQuery(db);
+      const deals = new DealsQuery(db, story.store);
       const everything = await deals.list({ updatedSince: '2000-01-01T00:00:00.000Z' }, {}, ALL);
       expect(everything.edges).toHaveLength(27);
       expect((await deals.list({ updatedSince: '2999-01-01T00:00:00.000Z' }, {}, ALL)).edges).toEqual([]);
@@ -259,7 +259,7 @@ describe.each(availableBackends())('entity queries on $name', (backend) => {
     });
 
     it('shows deals of the supervisor’s teams and of reps now in them; a rep their own', async () => {
-      const deals = new DealsQuery(db);
+      const deals = new DealsQuery(db, story.store);
       // Team A: deal 2 (closed in team A); rep 1 has left, so deal 1 (moved with them) is not Team A's any more.
       expect((await deals.list(null, {}, SUP_A)).edges.map((e) => e.node.id)).toEqual([DEAL_2]);
       // Team B: every deal of rep 1 (incl. deal 2, closed in team A) and rep 3.
@@ -274,7 +274,7 @@ describe.each(availableBackends())('entity queries on $name', (backend) => {
     });
 
     it('answers a deal as of an instant when it was in scope then or is now', async () => {
-      const deals = new DealsQuery(db);
+      const deals = new DealsQuery(db, story.store);
       // Deal 4 was rep 2's (team A) until reassigned to rep 3 (team B).
       expect(await deals.get(DEAL_4, AS_REP_2, '2026-05-01T00:00:00.000Z')).toMatchObject({ repId: REP_2 });
       await expect(deals.get(DEAL_4, AS_REP_2, T.reassigned)).rejects.toMatchObject({ code: 'NOT_FOUND' });

@@ -35,7 +35,7 @@ describe.each(availableBackends())('events feed and deal history on $name', (bac
   let log: RecordedEvent[];
   let db: TestReadDb;
   const feedWith = (scanLimit?: number) => {
-    const deals = new DealsQuery(db);
+    const deals = new DealsQuery(db, story.store);
     const streams = new StreamScope({
       teams: new TeamsQuery(db),
       reps: new RepsQuery(db),

@@ -1,10 +1,10 @@
-import { sql, type CreateTableBuilder } from 'kysely';
+import type { CreateTableBuilder } from 'kysely';
 import { assertNever, type DealStage, type LossReason, type SalesChannel } from '@kam/kernel';
 import type { DealEvent } from '@kam/sales';
 import type { Projection, ProjectionContext, ReadDb, ReadTx } from '@kam/read-store';
 import type { RecordedEvent } from '@kam/event-store';
 import { EntityTable } from '../common/entity-table';
-import { handledEvents, occurredAt, recordedAt } from '../common/events';
+import { handledEvents, occurredAt, recordedAt, type Recorded } from '../common/events';
 import {
   REP_TEAM_EVENT_TYPES,
   createRepTeamsTable,
@@ -26,11 +26,12 @@ import {
 
 export const DEALS_PROJECTION = 'deals';
 export const DEALS_TABLE = 'deals';
+/** Retired in version 2: `deal(id, asOf)` folds the deal's own stream (DealsQuery.get). */
 export const DEAL_VERSIONS_TABLE = 'deal_versions';
 export const DEAL_REP_TEAMS_TABLE = 'deal_rep_teams';
 
 type Handled = DealEvent | RepTeamEvent;
-const EVENT_TYPES = [
+export const DEAL_EVENT_TYPES = [
   'DealOpened',
   'DealStageChanged',
   'DealValueRevised',
@@ -41,10 +42,10 @@ const EVENT_TYPES = [
   'DealWon',
   'DealLost',
   'FulfilmentRecorded',
-  ...REP_TEAM_EVENT_TYPES,
-] as const satisfies ReadonlyArray<Handled['type']>;
+] as const satisfies ReadonlyArray<DealEvent['type']>;
+const EVENT_TYPES = [...DEAL_EVENT_TYPES, ...REP_TEAM_EVENT_TYPES] as const satisfies ReadonlyArray<Handled['type']>;
 
-/** A deal as stored (current row or one state interval); money in minor units. */
+/** A deal as stored (or folded from its stream for `deal(id, asOf)`); money in minor units. */
 export interface DealRow {
   id: string;
   title: string;
@@ -72,10 +73,10 @@ interface DealCurrent extends DealRow {
   updatedAt: string;
 }
 
-/** Reads a `deals` row or a `deal_versions` row (the id column differs). */
+/** Reads a `deals` row. */
 export function dealFromRow(row: Row): DealRow {
   return {
-    id: toStr(row.id ?? row.deal_id),
+    id: toStr(row.id),
     title: toStr(row.title),
     accountId: toStr(row.account_id),
     repId: toStr(row.rep_id),
@@ -135,13 +136,6 @@ function dealsTable(ctx: ProjectionContext): EntityTable<DealCurrent> {
         row.updated_at = d.updatedAt;
         return row;
       },
-      versions: {
-        table: ctx.table(DEAL_VERSIONS_TABLE),
-        key: 'deal_id',
-        toRow: snapshot,
-        // Write-back reads intervals back only for deals that left memory: it needs the key then.
-        createKeyIndex: (tx) => versionsKey(tx, ctx),
-      },
       // RepTransferred moves the open deals of the rep: found in memory by this group.
       group: (d) => (d.open ? d.repId : undefined),
     },
@@ -150,22 +144,6 @@ function dealsTable(ctx: ProjectionContext): EntityTable<DealCurrent> {
 }
 
 type TableBuilder = CreateTableBuilder<string, string>;
-
-/**
- * The key of `deal_versions` in a table created without it (a rebuild): a unique index under the
- * primary key's name; on PostgreSQL it then becomes the primary key itself, as in a table created
- * with it. On SQLite a unique index is what a composite primary key is made of.
- */
-async function versionsKey(db: ReadDb | ReadTx, ctx: ProjectionContext): Promise<void> {
-  const versions = ctx.table(DEAL_VERSIONS_TABLE);
-  const name = indexName(versions, 'pk');
-  await db.schema.createIndex(name).ifNotExists().unique().on(versions).columns(['deal_id', 'valid_from']).execute();
-  if (ctx.dialect !== 'postgres') return;
-  const existing = await sql<{ n: number }>`select count(*)::int as n from pg_constraint where conname = ${name} and connamespace = current_schema()::regnamespace`.execute(db);
-  if ((existing.rows[0]?.n ?? 0) === 0) {
-    await sql`alter table ${sql.table(versions)} add constraint ${sql.id(name)} primary key using index ${sql.id(name)}`.execute(db);
-  }
-}
 
 function snapshotColumns(builder: TableBuilder): TableBuilder {
   return builder
@@ -194,41 +172,30 @@ function sameCompetitor(a: string, b: string): boolean {
 }
 
 /**
- * Deals: the current row per deal (`deals`), its state intervals by business time
- * (`deal_versions`) for `deal(id, asOf)`, and this projection's own copy of rep → current team
- * (`deal_rep_teams`). A deal's team is its owner's team: it moves with a RepTransferred (a new
- * interval at the transfer's business time) while the deal is open and stays as it was at close.
+ * Deals: the current row per deal (`deals`) and this projection's own copy of rep → current team
+ * (`deal_rep_teams`). A deal's team is its owner's team: it moves with a RepTransferred while the
+ * deal is open and stays as it was at close. `deal(id, asOf)` is not served from here: it folds
+ * the deal's own stream up to that instant (`dealAfter`, DealsQuery.get). Version 1 also kept
+ * every state interval of every deal (`deal_versions`, a row per deal event): most of a rebuild's
+ * SQL for a copy of what the log holds already.
  */
 export const dealsProjection: Projection = {
   name: DEALS_PROJECTION,
-  version: 1,
-  tables: [DEALS_TABLE, DEAL_VERSIONS_TABLE, DEAL_REP_TEAMS_TABLE],
+  version: 2,
+  tables: [DEALS_TABLE, DEAL_REP_TEAMS_TABLE],
+  retiredTables: [DEAL_VERSIONS_TABLE],
   eventTypes: EVENT_TYPES,
 
   async createTables(db: ReadDb, ctx: ProjectionContext): Promise<void> {
     const deals = ctx.table(DEALS_TABLE);
-    const versions = ctx.table(DEAL_VERSIONS_TABLE);
     await snapshotColumns(
       db.schema
         .createTable(deals)
         .ifNotExists()
         .addColumn('id', 'text', (c) => c.primaryKey()),
     )
-      .addColumn('since', 'text', (c) => c.notNull())
       .addColumn('updated_at', 'text', (c) => c.notNull())
       .execute();
-    const versionsTable = snapshotColumns(
-      db.schema
-        .createTable(versions)
-        .ifNotExists()
-        .addColumn('deal_id', 'text', (c) => c.notNull()),
-    )
-      .addColumn('valid_from', 'text', (c) => c.notNull())
-      .addColumn('valid_to', 'text');
-    // A rebuild appends the intervals to a table without a key (inserting ~1M random-UUID keys
-    // into a B-tree was most of its SQL time) and adds the key before the swap: see versionsKey.
-    if (ctx.rebuild?.deferIndexes) await versionsTable.execute();
-    else await versionsTable.addPrimaryKeyConstraint(indexName(versions, 'pk'), ['deal_id', 'valid_from']).execute();
     // Needed by applyBatch itself (a rep's open deals on RepTransferred): never deferred.
     await db.schema.createIndex(indexName(deals, 'rep')).ifNotExists().on(deals).columns(['rep_id', 'is_open']).execute();
     await createRepTeamsTable(db, ctx.table(DEAL_REP_TEAMS_TABLE));
@@ -238,17 +205,13 @@ export const dealsProjection: Projection = {
   /** The indexes of the queries only; a rebuild builds them once over the full tables. */
   async createIndexes(db: ReadDb, ctx: ProjectionContext): Promise<void> {
     const deals = ctx.table(DEALS_TABLE);
-    const index = (suffix: string, columns: string[], table = deals) =>
-      db.schema.createIndex(indexName(table, suffix)).ifNotExists().on(table).columns(columns).execute();
+    const index = (suffix: string, columns: string[]) =>
+      db.schema.createIndex(indexName(deals, suffix)).ifNotExists().on(deals).columns(columns).execute();
     await index('team', ['team_id', 'id']);
     await index('account', ['account_id', 'id']);
     await index('stage', ['stage', 'id']);
     await index('closed', ['closed_at']);
     await index('updated', ['updated_at']);
-    // deal_versions is read only by its key (DealsQuery.get: one interval lookup by deal_id and
-    // valid_from, then a scope check on that row), so the key is its only index. Generations built
-    // before may still carry a (team_id, valid_from) index; nothing reads it.
-    if (ctx.rebuild?.deferIndexes) await versionsKey(db, ctx);
   },
 
   async finishRebuild(tx: ReadTx, ctx: ProjectionContext): Promise<void> {
@@ -285,86 +248,94 @@ export const dealsProjection: Projection = {
         continue;
       }
       const id = event.data.dealId;
-      if (event.type === 'DealOpened') {
-        const d = event.data;
-        deals.put(
-          id,
-          {
-            id,
-            title: d.title,
-            accountId: d.accountId,
-            repId: d.repId,
-            teamId: repTeams.peek(d.repId)?.teamId ?? null,
-            channel: d.channel,
-            stage: d.stage,
-            open: true,
-            valueMinor: d.valueMinor,
-            wonValueMinor: null,
-            expectedCloseDate: d.expectedCloseDate,
-            openedAt: at,
-            closedAt: null,
-            lossReason: null,
-            lostTo: null,
-            competitors: [],
-            fulfilledMinor: 0,
-            contractNumber: null,
-            revision: event.revision,
-            updatedAt,
-          },
-          at,
-        );
-        continue;
-      }
-      const deal = deals.peek(id);
-      if (!deal) throw new Error(`${event.type} for unknown deal ${id}`);
-      const next: DealCurrent = { ...deal, revision: event.revision, updatedAt };
-      switch (event.type) {
-        case 'DealStageChanged':
-          next.stage = event.data.stage;
-          break;
-        case 'DealValueRevised':
-          next.valueMinor = event.data.valueMinor;
-          break;
-        case 'DealRescheduled':
-          next.expectedCloseDate = event.data.expectedCloseDate;
-          break;
-        case 'DealReassigned':
-          next.repId = event.data.repId;
-          if (deal.open) next.teamId = repTeams.peek(event.data.repId)?.teamId ?? null;
-          break;
-        case 'DealChannelChanged':
-          next.channel = event.data.channel;
-          break;
-        case 'CompetitorRecorded': {
-          const name = event.data.competitor;
-          if (!deal.competitors.some((known) => sameCompetitor(known, name)))
-            next.competitors = [...deal.competitors, name];
-          break;
-        }
-        case 'DealWon':
-          next.stage = 'WON';
-          next.open = false;
-          next.closedAt = at;
-          next.wonValueMinor = event.data.wonValueMinor;
-          next.contractNumber = event.data.contractNumber;
-          break;
-        case 'DealLost':
-          next.stage = 'LOST';
-          next.open = false;
-          next.closedAt = at;
-          next.valueMinor = event.data.valueMinor;
-          next.lossReason = event.data.reason;
-          next.lostTo = event.data.competitor;
-          break;
-        case 'FulfilmentRecorded':
-          next.fulfilledMinor = event.data.cumulativeMinor;
-          break;
-        default:
-          assertNever(event);
-      }
+      const next = dealAfter(deals.peek(id), event, at, (repId) => repTeams.peek(repId)?.teamId ?? null) as DealCurrent;
+      next.updatedAt = updatedAt;
       deals.put(id, next, at);
     }
     await repTeams.flush(tx);
     await deals.flush(tx);
   },
 };
+
+/**
+ * A deal after one of its events, as a new object (the one given is not changed): the fold of
+ * the projection and of `deal(id, asOf)`. `at` is the event's business time; `teamOf` names a
+ * rep's team, asked when the deal opens or changes owner while open.
+ */
+export function dealAfter(
+  deal: DealRow | undefined,
+  event: Recorded<DealEvent>,
+  at: string,
+  teamOf: (repId: string) => string | null,
+): DealRow {
+  if (event.type === 'DealOpened') {
+    const d = event.data;
+    return {
+      id: d.dealId,
+      title: d.title,
+      accountId: d.accountId,
+      repId: d.repId,
+      teamId: teamOf(d.repId),
+      channel: d.channel,
+      stage: d.stage,
+      open: true,
+      valueMinor: d.valueMinor,
+      wonValueMinor: null,
+      expectedCloseDate: d.expectedCloseDate,
+      openedAt: at,
+      closedAt: null,
+      lossReason: null,
+      lostTo: null,
+      competitors: [],
+      fulfilledMinor: 0,
+      contractNumber: null,
+      revision: event.revision,
+    };
+  }
+  if (!deal) throw new Error(`${event.type} for unknown deal ${event.data.dealId}`);
+  const next: DealRow = { ...deal, revision: event.revision };
+  switch (event.type) {
+    case 'DealStageChanged':
+      next.stage = event.data.stage;
+      break;
+    case 'DealValueRevised':
+      next.valueMinor = event.data.valueMinor;
+      break;
+    case 'DealRescheduled':
+      next.expectedCloseDate = event.data.expectedCloseDate;
+      break;
+    case 'DealReassigned':
+      next.repId = event.data.repId;
+      if (deal.open) next.teamId = teamOf(event.data.repId);
+      break;
+    case 'DealChannelChanged':
+      next.channel = event.data.channel;
+      break;
+    case 'CompetitorRecorded': {
+      const name = event.data.competitor;
+      if (!deal.competitors.some((known) => sameCompetitor(known, name))) next.competitors = [...deal.competitors, name];
+      break;
+    }
+    case 'DealWon':
+      next.stage = 'WON';
+      next.open = false;
+      next.closedAt = at;
+      next.wonValueMinor = event.data.wonValueMinor;
+      next.contractNumber = event.data.contractNumber;
+      break;
+    case 'DealLost':
+      next.stage = 'LOST';
+      next.open = false;
+      next.closedAt = at;
+      next.valueMinor = event.data.valueMinor;
+      next.lossReason = event.data.reason;
+      next.lostTo = event.data.competitor;
+      break;
+    case 'FulfilmentRecorded':
+      next.fulfilledMinor = event.data.cumulativeMinor;
+      break;
+    default:
+      assertNever(event);
+  }
+  return next;
+}

@@ -4,19 +4,25 @@ import {
   NotFoundError,
   assertNever,
   isCalendarDate,
+  streamIdOf,
   type DealStage,
   type SalesChannel,
 } from '@kam/kernel';
+import { StreamNotFound, type EventStore } from '@kam/event-store';
 import type { ConnectionShape, ReadScope } from '@kam/graphql';
 import { inListChunks, type ReadModelAccess } from '@kam/read-store';
+import type { DealEvent } from '@kam/sales';
+import { handledEvents, occurredAt } from '../common/events';
 import { afterId, connectionOf, pageSize, type PageArgs } from '../common/paging';
 import { anyOf, eq, inSubquery, isIn, type Predicate } from '../common/predicates';
 import { fromBool, isoInstant } from '../common/sql';
+import { REPS_PROJECTION, REP_VERSIONS_TABLE } from '../reps/reps.projection';
 import {
   DEALS_PROJECTION,
   DEALS_TABLE,
+  DEAL_EVENT_TYPES,
   DEAL_REP_TEAMS_TABLE,
-  DEAL_VERSIONS_TABLE,
+  dealAfter,
   dealFromRow,
   type DealRow,
 } from './deals.projection';
@@ -46,11 +52,15 @@ export function periodRange(
 }
 
 export class DealsQuery {
-  constructor(private readonly access: ReadModelAccess) {}
+  constructor(
+    private readonly access: ReadModelAccess,
+    /** The log: `deal(id, asOf)` folds the deal's own stream. */
+    private readonly store: EventStore,
+  ) {}
 
   /**
-   * Deals a scope may read, on a `deals` or `deal_versions` alias: all; a supervisor's: deals
-   * of their teams plus every deal of a rep now in one of them; a rep's own (current owner).
+   * Deals a scope may read, on a `deals` alias: all; a supervisor's: deals of their teams plus
+   * every deal of a rep now in one of them; a rep's own (current owner).
    */
   scopePredicate(scope: ReadScope, alias: string): Predicate | null {
     switch (scope.kind) {
@@ -83,8 +93,10 @@ export class DealsQuery {
   }
 
   /**
-   * The deal now, or as it stood at `asOf` (one interval lookup). Visible when in scope now or
-   * at `asOf`; NOT_FOUND when unknown, out of scope, or not opened yet at `asOf`.
+   * The deal now, or as it stood at `asOf`: its own stream folded up to that instant (a stream's
+   * business times never go back, so that is a prefix of it). Its team then: frozen at close (the
+   * current row's), else its owner's team at `asOf` (the reps read model's history). Visible when
+   * in scope now or at `asOf`; NOT_FOUND when unknown, out of scope, or not opened yet at `asOf`.
    */
   async get(id: string, scope: ReadScope, asOf?: string | null): Promise<DealRow> {
     if (asOf === null || asOf === undefined) {
@@ -92,27 +104,70 @@ export class DealsQuery {
       if (!row) throw new NotFoundError('Deal', id);
       return dealFromRow(row);
     }
-    const versions = () =>
-      this.access.db
-        .selectFrom(`${this.access.table(DEALS_PROJECTION, DEAL_VERSIONS_TABLE)} as v`)
-        .selectAll('v')
-        .where('v.deal_id', '=', id);
     const at = isoInstant(asOf);
-    const version = await versions()
-      .where('v.valid_from', '<=', at)
-      .orderBy('v.valid_from', 'desc')
-      .limit(1)
-      .executeTakeFirst();
-    if (!version) throw new NotFoundError('Deal', id);
-    const predicate = this.scopePredicate(scope, 'v');
-    if (predicate) {
-      const visibleThen = await versions()
-        .where('v.valid_from', '=', version.valid_from)
-        .where(predicate)
-        .executeTakeFirst();
-      if (!visibleThen && !(await this.visibleIds([id], scope)).has(id)) throw new NotFoundError('Deal', id);
+    let deal: DealRow | undefined;
+    for (const event of handledEvents<DealEvent>(await this.streamOf(id), DEAL_EVENT_TYPES)) {
+      const when = occurredAt(event);
+      if (when > at) break;
+      deal = dealAfter(deal, event, when, () => null);
     }
-    return dealFromRow(version);
+    if (!deal) throw new NotFoundError('Deal', id);
+    const current = await this.access.db
+      .selectFrom(this.access.table(DEALS_PROJECTION, DEALS_TABLE))
+      .select(['team_id'])
+      .where('id', '=', id)
+      .executeTakeFirst();
+    deal.teamId =
+      !deal.open && current !== undefined ? ((current.team_id as string | null) ?? null) : await this.teamAt(deal.repId, deal.closedAt ?? at);
+    if (!(await this.visibleThen(deal, scope)) && !(await this.visibleIds([id], scope)).has(id)) throw new NotFoundError('Deal', id);
+    return deal;
+  }
+
+  private async streamOf(id: string) {
+    try {
+      return await this.store.readStream(streamIdOf('deal', id));
+    } catch (error) {
+      if (error instanceof StreamNotFound) return [];
+      throw error;
+    }
+  }
+
+  /** A rep's team at an instant (their interval then, else their first one), null for an unknown rep. */
+  private async teamAt(repId: string, at: string): Promise<string | null> {
+    const versions = this.access.table(REPS_PROJECTION, REP_VERSIONS_TABLE);
+    const row =
+      (await this.access.db
+        .selectFrom(versions)
+        .select(['team_id'])
+        .where('rep_id', '=', repId)
+        .where('valid_from', '<=', at)
+        .orderBy('valid_from', 'desc')
+        .limit(1)
+        .executeTakeFirst()) ??
+      (await this.access.db.selectFrom(versions).select(['team_id']).where('rep_id', '=', repId).orderBy('valid_from').limit(1).executeTakeFirst());
+    return (row?.team_id as string | undefined) ?? null;
+  }
+
+  /** The scope rule of scopePredicate, on a deal as it stood then (its owner's team is today's). */
+  private async visibleThen(deal: DealRow, scope: ReadScope): Promise<boolean> {
+    switch (scope.kind) {
+      case 'all':
+        return true;
+      case 'rep':
+        return deal.repId === scope.repId;
+      case 'teams': {
+        if (deal.teamId !== null && scope.teamIds.includes(deal.teamId)) return true;
+        if (scope.teamIds.length === 0) return false;
+        const now = await this.access.db
+          .selectFrom(this.access.table(DEALS_PROJECTION, DEAL_REP_TEAMS_TABLE))
+          .select(['team_id'])
+          .where('rep_id', '=', deal.repId)
+          .executeTakeFirst();
+        return now !== undefined && scope.teamIds.includes(now.team_id as string);
+      }
+      default:
+        return assertNever(scope);
+    }
   }
 
   async list(
