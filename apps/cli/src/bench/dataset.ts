@@ -54,6 +54,20 @@ export interface DatasetMarker extends GenerationMarker {
     measuredAt: string;
     projections: Array<{ name: string; ms: number; eventsPerSecond: number; applyMs?: number }>;
   };
+  /**
+   * Name → version of the projections that built the read models: code with other versions
+   * rebuilds them (from the same events) instead of the API doing it at start under the bench.
+   */
+  projectionVersions?: Record<string, number>;
+}
+
+function versionsOf(projections: readonly Projection[]): Record<string, number> {
+  return Object.fromEntries(projections.map((p) => [p.name, p.version]));
+}
+
+/** The cached read models were built by projections of exactly these names and versions. */
+export function readModelsCurrent(marker: DatasetMarker, projections: readonly Projection[]): boolean {
+  return JSON.stringify(marker.projectionVersions) === JSON.stringify(versionsOf(projections));
 }
 
 /** Written once the events are in place; the read models are built after it. */
@@ -92,7 +106,7 @@ export async function ensureDataset(
   minEvents = MIN_EVENTS,
 ): Promise<DatasetMarker> {
   const done = readJson<DatasetMarker>(join(dir, MARKER));
-  if (done && matches(done, organisation, minEvents)) return done;
+  if (done && matches(done, organisation, minEvents) && readModelsCurrent(done, projections)) return done;
   const previous = readJson<GenerationMarker>(join(dir, EVENTS_MARKER));
   const generated =
     previous && matches(previous, organisation, minEvents) && existsSync(join(dir, 'events.sqlite'))
@@ -100,7 +114,7 @@ export async function ensureDataset(
       : await generateEvents(dir, organisation, minEvents, log);
   log(`building the read models of the benchmark data set (once; reused while ${MARKER} matches)`);
   const fullRebuild = await buildReadModels(dir, projections, generated.events);
-  const marker: DatasetMarker = { ...generated, fullRebuild };
+  const marker: DatasetMarker = { ...generated, fullRebuild, projectionVersions: versionsOf(projections) };
   writeFileSync(join(dir, MARKER), `${JSON.stringify(marker, null, 2)}\n`);
   return marker;
 }
