@@ -1,14 +1,18 @@
-import { allProjections, loadConfig, openConfiguredReadStore, openEventStore } from '@kam/api';
+import { allProjections, configuredRebuildOffload, loadConfig, openConfiguredReadStore, openEventStore } from '@kam/api';
 import { rebuildProjections } from '@kam/read-store';
 import { parseArgs } from './args';
 import { ProgressBar } from './progress';
 
 /**
- * `npm run rebuild [-- --projection NAME]`: rebuilds read models from position 0 into fresh tables
- * while a running service keeps answering from the old ones, then swaps atomically.
+ * `npm run rebuild [-- --projection NAME] [--threads 1|2]`: rebuilds read models from position 0
+ * into fresh tables while a running service keeps answering from the old ones, then swaps
+ * atomically. On the SQLite default, a rebuild of every read model runs on two threads (the
+ * smaller reports on a worker thread, REBUILD_WORKER_PROJECTIONS) unless `--threads 1`.
  */
 export async function rebuildCommand(argv: string[]): Promise<void> {
-  const args = parseArgs(argv, { projection: 'string' });
+  const args = parseArgs(argv, { projection: 'string', threads: 'string' });
+  const threads = args.threads === undefined ? 2 : Number(args.threads);
+  if (threads !== 1 && threads !== 2) throw new Error(`--threads must be 1 or 2, not ${String(args.threads)}`);
   const projections = allProjections();
   const only = typeof args.projection === 'string' ? args.projection : undefined;
   if (only && !projections.some((p) => p.name === only)) {
@@ -25,6 +29,7 @@ export async function rebuildCommand(argv: string[]): Promise<void> {
       readStore,
       projections,
       only,
+      offload: configuredRebuildOffload(config, readStore, { threads, only }),
       onProgress: (progress) => {
         let bar = bars.get(progress.projection);
         if (!bar) {

@@ -15,8 +15,9 @@ import {
   type BatchEnd,
   type WriteGuard,
 } from './projection-writer';
-import { PARKED_EVENTS_TABLE, PROJECTION_STATE_TABLE, SQLITE_REBUILD_CACHE_KIB, physicalTableName, type ReadStore } from './read-store';
-import { approxEventsBetween } from './positions';
+import { PARKED_EVENTS_TABLE, PROJECTION_STATE_TABLE, SQLITE_REBUILD_CACHE_KIB, openReadStore, physicalTableName, type ReadStore } from './read-store';
+import { approxEventsBetween, comparePositionsFast } from './positions';
+import { joinOffload, removeSqliteFile, startOffload, type RebuildOffload, type SideBuild } from './rebuild-offload';
 import { DEFAULT_STALE_CLAIM_MS, RebuildInProgressError, claimRebuild, releaseRebuildClaim } from './rebuild-claim';
 
 export interface RebuildProgress {
@@ -118,9 +119,22 @@ export interface RebuildOptions {
   progressIntervalMs?: number;
   /** Receives errors of a background drop. */
   onDropError?: (error: unknown) => void;
+  /**
+   * SQLite: some of the selected projections are built on another thread, into a file of their
+   * own, while this one builds the rest; their tables are then copied into the read store and
+   * swapped with the others (rebuild-offload.ts). Ignored on PostgreSQL, whose pool runs the
+   * projections' transactions side by side already.
+   */
+  offload?: RebuildOffload;
+  /**
+   * Read the log only up to and including this position (the swap's tail too): what a build
+   * into a side file for `offload` uses. Default: to the end, then the tail written meanwhile.
+   */
+  untilPosition?: string | null;
 }
 
 export { RebuildInProgressError };
+export type { RebuildOffload, SideBuild };
 
 /**
  * Some projections of a rebuild failed (their old generation is still served); `results` are
@@ -208,6 +222,8 @@ interface Job {
   threshold: number;
   failed?: unknown;
   swapped: boolean;
+  /** Built on another thread (options.offload): no events here, its tables are copied in before the swap. */
+  offloaded: boolean;
 }
 
 /** A job's claim heartbeat is refreshed at least this often (it is stale after 30 s), by a write without events if need be. */
@@ -261,6 +277,7 @@ export async function runRebuild(options: RebuildOptions, selected: readonly Pro
         lastWrite: Date.now(),
         threshold: Math.min(maxBatch, batchSize),
         swapped: false,
+        offloaded: readStore.dialect === 'sqlite' && (options.offload?.projections.includes(projection.name) ?? false),
       });
     }
   } catch (error) {
@@ -282,13 +299,15 @@ export async function runRebuild(options: RebuildOptions, selected: readonly Pro
 
   // Event type → the jobs that handle it: one lookup per event routes it to every projection.
   const routes = new Map<string, Job[]>();
-  for (const job of jobs) {
+  const route = (job: Job): void => {
     for (const type of job.handles) {
       const list = routes.get(type) ?? [];
       list.push(job);
       routes.set(type, list);
     }
-  }
+  };
+  for (const job of jobs) if (!job.offloaded) route(job);
+  let sideProcessed = 0;
 
   let checkpoint: string | null = null;
   let end: BatchEnd | undefined;
@@ -309,6 +328,8 @@ export async function runRebuild(options: RebuildOptions, selected: readonly Pro
       options.onProgress?.({
         projection: job.projection.name,
         ...base,
+        // Built on another thread: as far as that thread has read.
+        ...(job.offloaded ? { processed: sideProcessed } : {}),
         done: job.swapped || job.failed !== undefined,
         applied: job.applied,
         ...(job.failed !== undefined ? { failed: errorText(job.failed) } : {}),
@@ -405,11 +426,23 @@ export async function runRebuild(options: RebuildOptions, selected: readonly Pro
     for (const job of which) await work(job);
   };
   const flushAll = (which: Job[], upTo: BatchEnd): Promise<void> => eachJob(which, (job) => flush(job, upTo));
+  /** Refreshes every active job's claim (a write without events), e.g. while another thread builds. */
+  const heartbeat = async (): Promise<void> => {
+    for (const job of active()) {
+      try {
+        await readStore.db.transaction().execute((tx) => job.guard.check(tx, undefined));
+        job.lastWrite = Date.now();
+      } catch (error) {
+        await fail(job, error);
+      }
+    }
+  };
 
   try {
     for (const job of jobs) {
       try {
         await dropTables(readStore, job.projection, job.target);
+        if (job.offloaded) continue;
         await readStore.db.transaction().execute(async (tx) => {
           await job.guard.check(tx, undefined);
           await job.projection.createTables(tx, job.ctx);
@@ -420,13 +453,20 @@ export async function runRebuild(options: RebuildOptions, selected: readonly Pro
     }
 
     head = await store.headPosition();
+    // With projections built on another thread, both read the log up to the same position: the
+    // swap then takes every projection from there.
+    const offloaded = active().filter((j) => j.offloaded);
+    const until = options.untilPosition !== undefined ? options.untilPosition : offloaded.length > 0 ? (head ?? null) : undefined;
+    const side = offloaded.length > 0 ? startOffload(options.offload!, offloaded, until ?? null, options.signal, (n) => (sideProcessed = n)) : undefined;
     // Pages until the log is exhausted, then the swap; events appended meanwhile are caught up
     // inside the swap transaction. If a projection throws there, that transaction is rolled
     // back and the pages go through the isolating writes again before the next swap attempt.
     while (active().length > 0) {
       for (;;) {
         options.signal?.throwIfAborted();
-        const page = await store.readAll({ fromPosition: checkpoint ?? undefined, maxCount: batchSize });
+        if (until === null) break;
+        const read = await store.readAll({ fromPosition: checkpoint ?? undefined, maxCount: batchSize });
+        const page = until === undefined ? read : upTo(read, until);
         if (page.length === 0) break;
         for (const event of page) {
           const targets = routes.get(event.type);
@@ -449,12 +489,25 @@ export async function runRebuild(options: RebuildOptions, selected: readonly Pro
       }
       if (end) await flushAll(active().filter((j) => j.buffer.length > 0), end);
       options.signal?.throwIfAborted();
-      await eachJob(active(), finish);
+      await eachJob(active().filter((j) => !j.offloaded), finish);
+      const waiting = active().filter((j) => j.offloaded);
+      if (side && waiting.length > 0) {
+        await joinOffload(readStore, side, waiting, heartbeat, fail);
+        for (const job of waiting) {
+          if (job.failed !== undefined) continue;
+          job.offloaded = false;
+          job.finished = true;
+          job.session.memory.clear();
+          job.ctx = contextFor(readStore, job.projection, job.target);
+          route(job);
+        }
+      }
       options.signal?.throwIfAborted();
       const swapping = active();
       if (swapping.length === 0) break;
       try {
-        const tail = await swap(readStore, store, swapping, { checkpoint, end, batchSize, clock, owner });
+        // The tail goes to the end (what was written meanwhile), unless the caller set an end.
+        const tail = await swap(readStore, store, swapping, { checkpoint, end, batchSize, clock, owner, until: options.untilPosition });
         processed += tail.processed;
         checkpoint = tail.checkpoint;
         for (const job of swapping) {
@@ -527,6 +580,8 @@ interface SwapInput {
   end: BatchEnd | undefined;
   batchSize: number;
   clock: () => Date;
+  /** Read the tail only up to here (RebuildOptions.untilPosition); null: nothing. */
+  until: string | null | undefined;
 }
 
 interface SwapResult {
@@ -557,7 +612,9 @@ async function swap(readStore: ReadStore, store: EventStore, jobs: Job[], input:
     let processed = 0;
     const applied = new Map<Job, number>();
     for (;;) {
-      const page: RecordedEvent[] = await store.readAll({ fromPosition: checkpoint ?? undefined, maxCount: input.batchSize });
+      if (input.until === null) break;
+      const read: RecordedEvent[] = await store.readAll({ fromPosition: checkpoint ?? undefined, maxCount: input.batchSize });
+      const page = input.until === undefined ? read : upTo(read, input.until);
       if (page.length === 0) break;
       for (const job of ordered) {
         const handled = page.filter((e) => job.handles.has(e.type));
@@ -569,6 +626,7 @@ async function swap(readStore: ReadStore, store: EventStore, jobs: Job[], input:
       checkpoint = last.position;
       end = { position: last.position, recordedAt: last.recordedAt };
       processed += page.length;
+      if (page.length < read.length) break;
     }
     const now = input.clock().toISOString();
     for (const job of ordered) {
@@ -621,6 +679,68 @@ export async function dropTables(readStore: ReadStore, projection: Projection, g
  * Runs `work` with the SQLite page cache of the read store raised to the rebuild's size (random
  * upserts into tables much larger than the serving cache), then puts the serving size back.
  */
+export interface SideGenerationsOptions {
+  store: EventStore;
+  /** The SQLite file to build into (created; an existing one is replaced). */
+  file: string;
+  projections: readonly Projection[];
+  /** Name → the generation to build (the one the rebuild that offloaded them builds). */
+  targets: Record<string, number>;
+  /** Read the log up to and including this position; null: an empty log. */
+  untilPosition: string | null;
+  signal?: AbortSignal;
+  onProgress?: (processed: number) => void;
+  batchSize?: number;
+  transactionMs?: number;
+  memoryRows?: number;
+  maxTransactionEvents?: number;
+  clock?: () => Date;
+}
+
+/**
+ * The other thread's half of RebuildOptions.offload: builds generation `targets[name]` of these
+ * projections from the log up to `untilPosition` into a fresh SQLite file, with the same
+ * rebuild (sessions, deferred indexes, isolation of poison events) as rebuildProjections, and
+ * returns what the rebuild that offloaded them copies in.
+ */
+export async function buildSideGenerations(options: SideGenerationsOptions): Promise<SideBuild> {
+  removeSqliteFile(options.file);
+  const readStore = await openReadStore({ sqliteFile: options.file, sqliteBackgroundCheckpoints: false });
+  try {
+    const clock = options.clock ?? (() => new Date());
+    for (const projection of options.projections) {
+      const target = options.targets[projection.name];
+      if (target === undefined || !Number.isInteger(target) || target < 1) throw new Error(`No generation to build for ${projection.name}`);
+      // This file is the build's own: the projection starts at the generation before the target.
+      const created = await ensureProjectionState(readStore, projection, clock);
+      await dropTables(readStore, projection, created.generation);
+      await readStore.db.updateTable(PROJECTION_STATE_TABLE).set({ generation: target - 1 }).where('name', '=', projection.name).execute();
+    }
+    const rebuild: RebuildOptions = {
+      store: options.store,
+      readStore,
+      projections: options.projections,
+      untilPosition: options.untilPosition,
+      dropOldAfterMs: 0,
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.onProgress ? { onOverallProgress: (p: RebuildOverallProgress) => options.onProgress!(p.processed) } : {}),
+      ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
+      ...(options.transactionMs !== undefined ? { transactionMs: options.transactionMs } : {}),
+      ...(options.memoryRows !== undefined ? { memoryRows: options.memoryRows } : {}),
+      ...(options.maxTransactionEvents !== undefined ? { maxTransactionEvents: options.maxTransactionEvents } : {}),
+      clock,
+    };
+    const { results, failures } = await withRebuildCache(rebuild, () => runRebuild(rebuild, options.projections, false));
+    if (failures.length > 0) throw failures[0]!.error;
+    return {
+      file: options.file,
+      results: results.map((r) => ({ projection: r.projection, applied: r.applied, parked: r.parked, applyMs: r.applyMs, applyCpuMs: r.applyCpuMs })),
+    };
+  } finally {
+    await readStore.close();
+  }
+}
+
 export async function withRebuildCache<T>(options: Pick<RebuildOptions, 'readStore' | 'sqliteCacheKiB'>, work: () => Promise<T>): Promise<T> {
   const { readStore } = options;
   if (readStore.dialect !== 'sqlite') return work();
@@ -636,6 +756,13 @@ export async function withRebuildCache<T>(options: Pick<RebuildOptions, 'readSto
   } finally {
     await sql.raw(`pragma cache_size = ${before}`).execute(readStore.db).catch(() => undefined);
   }
+}
+
+/** The events of a page up to and including `until`. */
+function upTo(page: RecordedEvent[], until: string): RecordedEvent[] {
+  let n = page.length;
+  while (n > 0 && comparePositionsFast(page[n - 1]!.position, until) > 0) n -= 1;
+  return n === page.length ? page : page.slice(0, n);
 }
 
 function cpuMsSince(start: NodeJS.CpuUsage): number {

@@ -6,7 +6,7 @@
  * which on a pipe prints only every 2 s and so gives no kill points.
  */
 import 'reflect-metadata';
-import { allProjections, loadConfig, openConfiguredReadStore, openEventStore } from '@kam/api';
+import { allProjections, configuredRebuildOffload, loadConfig, openConfiguredReadStore, openEventStore } from '@kam/api';
 import { rebuildProjections } from '@kam/read-store';
 
 async function main(): Promise<void> {
@@ -19,6 +19,8 @@ async function main(): Promise<void> {
       store,
       readStore,
       projections: allProjections(),
+      // Two threads on SQLite, as the CLI.
+      offload: configuredRebuildOffload(config, readStore),
       batchSize: Number(process.env.REBUILD_BATCH_SIZE ?? 1000),
       progressIntervalMs: 0,
       dropOldAfterMs: Number(process.env.REBUILD_DROP_AFTER_MS ?? 3000),

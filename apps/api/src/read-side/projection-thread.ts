@@ -197,9 +197,8 @@ export class ThreadedProjections implements ProjectionControl {
   private ensureWorker(): Promise<void> {
     if (this.worker && this.workerReady) return this.workerReady;
     const entry = this.options.entry ?? join(__dirname, `projection-worker${extname(__filename)}`);
-    const register = entry.endsWith('.ts') && !hasSwcRegister(process.execArgv) ? require.resolve('@swc-node/register') : undefined;
-    const data: WorkerData & { entry: string; register?: string } = { config: this.options.config, appends: this.appends, entry, register };
-    const worker = new Worker(BOOTSTRAP, { eval: true, workerData: data, ...workerArgs(process.execArgv) });
+    const data: WorkerData = { config: this.options.config, appends: this.appends };
+    const worker = startWorker(entry, data);
     this.worker = worker;
     this.workerReady = new Promise<void>((resolve, reject) => {
       const onReady = (message: FromWorker): void => {
@@ -327,6 +326,12 @@ export class ThreadedProjections implements ProjectionControl {
       }
     });
   }
+}
+
+/** A worker thread running `entry` (TypeScript or built JavaScript, like this file) with `data` as its workerData. */
+export function startWorker(entry: string, data: object): Worker {
+  const register = entry.endsWith('.ts') && !hasSwcRegister(process.execArgv) ? require.resolve('@swc-node/register') : undefined;
+  return new Worker(BOOTSTRAP, { eval: true, workerData: { ...data, entry, register }, ...workerArgs(process.execArgv) });
 }
 
 function hasSwcRegister(execArgv: readonly string[]): boolean {

@@ -18,7 +18,7 @@ import { startApiChild, startHelloChild, type ChildServer } from './children';
 import { SMOKE_ORGANISATION, ensureDataset, type DatasetMarker } from './dataset';
 import { gql, loadTest, type LoadResult } from './http-load';
 import { benchProjections } from './projections';
-import { measureRebuild, rawReadParse, type RebuildMeasurement } from './rebuild';
+import { measureRebuild, rawReadParse, rebuildOffload, type RebuildMeasurement } from './rebuild';
 import { renderBenchmarks } from './report';
 import { benchOpenDeal, measureLag, type DealTarget, type LagResult } from './write-load';
 
@@ -161,6 +161,7 @@ export async function benchCommand(argv: string[]): Promise<void> {
       join(scratch, 'rebuild-read-models.sqlite'),
       projections,
       budget || null,
+      rebuildOffload(join(cacheDir, 'events.sqlite'), join(scratch, 'rebuild-side.sqlite')),
     );
 
     // The server runs on a copy, so the writes of the mutation and lag phases never reach the cache.

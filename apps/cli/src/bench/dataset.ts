@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { openSqliteEventStore } from '@kam/event-store';
 import { openReadStore, rebuildProjections, type Projection, type RebuildResult } from '@kam/read-store';
 import { ProgressBar } from '../progress';
+import { rebuildOffload } from './rebuild';
 
 /** The benchmark organisation: 10 teams of 10 reps, two years, enough deals for ≥ 1,000,000 events. */
 export const BENCH_ORGANISATION: DatasetOrganisation = {
@@ -180,6 +181,7 @@ async function buildReadModels(
       readStore,
       projections,
       dropOldAfterMs: 0,
+      offload: rebuildOffload(join(dir, 'events.sqlite'), join(dir, 'read-models.sqlite.rebuild-side')),
       onProgress: (p) => {
         processed.set(p.projection, p.processed);
         // One projection after another, or one pass for all: the mean over projections is the share done.

@@ -1,7 +1,8 @@
 import { rmSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { openSqliteEventStore } from '@kam/event-store';
-import { openReadStore, rebuildProjections, type Projection, type RebuildResult } from '@kam/read-store';
+import { openReadStore, rebuildProjections, type Projection, type RebuildOffload, type RebuildResult } from '@kam/read-store';
+import { workerRebuildOffload } from '@kam/api';
 import { ProgressBar } from '../progress';
 
 /**
@@ -45,6 +46,8 @@ export interface RebuildMeasurement {
   complete: boolean;
   elapsed_s: number;
   budget_s: number | null;
+  /** Read models built on a worker thread (RebuildOptions.offload); the rest on the calling thread. */
+  worker_projections: string[];
   reason?: string;
   /**
    * Per read model: events of the log it had gone through, and (when the rebuild finished) the
@@ -73,6 +76,7 @@ export async function measureRebuild(
   scratchReadModels: string,
   projections: readonly Projection[],
   budgetS: number | null,
+  offload?: RebuildOffload,
 ): Promise<RebuildMeasurement> {
   for (const suffix of ['', '-wal', '-shm']) rmSync(`${scratchReadModels}${suffix}`, { force: true });
   const store = await openSqliteEventStore({ file: eventsFile });
@@ -93,6 +97,7 @@ export async function measureRebuild(
       dropOldAfterMs: 0,
       signal: controller.signal,
       progressIntervalMs: 500,
+      ...(offload ? { offload } : {}),
       onProgress: (p) => {
         // An aborted rebuild may report its projections as done (failed); only results count as finished.
         progress.set(p.projection, {
@@ -144,6 +149,7 @@ export async function measureRebuild(
     complete,
     elapsed_s: round1(elapsed),
     budget_s: budgetS,
+    worker_projections: offload ? projections.filter((p) => offload.projections.includes(p.name)).map((p) => p.name) : [],
     ...(complete
       ? {}
       : {
@@ -155,6 +161,11 @@ export async function measureRebuild(
         }),
     projections: rows,
   };
+}
+
+/** The rebuild's second thread: the API's split (REBUILD_WORKER_PROJECTIONS), the log read from `eventsFile`. */
+export function rebuildOffload(eventsFile: string, sideFile: string): RebuildOffload {
+  return workerRebuildOffload({ events: { file: eventsFile }, sideFile });
 }
 
 function round1(n: number): number {

@@ -168,7 +168,11 @@ export function renderBenchmarks(r: BenchResults, previous: string | undefined):
       `synchronous=${r.append.synchronous}): raw better-sqlite3 inserts of the same rows vs \`SqliteEventStore.append\`.`,
     `- **rebuild**: raw = better-sqlite3 paging the log 1,000 rows at a time plus \`JSON.parse\` of data and metadata ` +
       `(${fmt(r.rebuild.raw_read_parse_per_s)} events/s). Ours = \`rebuildProjections\` with the API's \`allProjections()\` ` +
-      `(${r.rebuild.run.projections.length} read models) into a fresh read-model file.` +
+      `(${r.rebuild.run.projections.length} read models) into a fresh read-model file` +
+      (r.rebuild.run.worker_projections.length > 0
+        ? `, on two threads: a worker thread builds ${r.rebuild.run.worker_projections.join(', ')} into a file of its own ` +
+          '(reading the log itself), the calling thread the others, then the worker\'s tables are copied in and all are swapped together.'
+        : '.') +
       (r.rebuild.rebuild_per_s === null
         ? ` **Not complete in this run**: ${r.rebuild.reason}.`
         : ` Took ${r.rebuild.run.elapsed_s} s.`),

@@ -1,0 +1,79 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql } from 'kysely';
+import { openSqliteEventStore } from '@kam/event-store';
+import { openReadStore, rebuildProjections, type ReadStore } from '@kam/read-store';
+import { allProjections } from '../apps/api/src/read-side/engine-factory';
+import { REBUILD_WORKER_PROJECTIONS, workerRebuildOffload } from '../apps/api/src/read-side/rebuild-offload';
+import { bulkLoadSqlite } from '../apps/cli/src/seed/bulk-load';
+import { seedOrganisation } from '../apps/cli/src/seed/generator';
+import { MemoryEventStore } from '../apps/cli/src/seed/memory-event-store';
+import { createWriteContext } from '../apps/cli/src/seed/write-context';
+
+jest.setTimeout(120_000);
+
+/** Every row of every table of the served generations, in a stable order (what the two rebuilds must agree on). */
+async function contents(readStore: ReadStore): Promise<Record<string, unknown[]>> {
+  const tables = (await readStore.db.introspection.getTables()).map((t) => t.name).filter((n) => /_g\d+$/.test(n));
+  const out: Record<string, unknown[]> = {};
+  for (const table of tables.sort()) {
+    const { rows } = await sql<Record<string, unknown>>`select * from ${sql.id(table)}`.execute(readStore.db);
+    out[table.replace(/_g\d+$/, '')] = rows.map((r) => JSON.stringify(r)).sort();
+  }
+  return out;
+}
+
+describe('rebuild with the report projections on a worker thread', () => {
+  let dir: string;
+  let eventsFile: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'kam-rebuild-worker-'));
+    eventsFile = join(dir, 'events.sqlite');
+    const memory = new MemoryEventStore();
+    const context = await createWriteContext(memory);
+    try {
+      await seedOrganisation(context.commandBus, { teams: 2, reps: 8, accounts: 30, months: 4, seed: 7, end: new Date('2025-06-01T00:00:00Z') });
+    } finally {
+      await context.close();
+    }
+    bulkLoadSqlite(eventsFile, memory.rows);
+  });
+
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('builds exactly the read models of a rebuild on one thread, and leaves no side file', async () => {
+    const store = await openSqliteEventStore({ file: eventsFile });
+    const single = await openReadStore({ sqliteFile: join(dir, 'single.sqlite') });
+    const parallel = await openReadStore({ sqliteFile: join(dir, 'parallel.sqlite') });
+    const sideFile = join(dir, 'parallel.sqlite.rebuild-side');
+    try {
+      const progress = new Map<string, number>();
+      const one = await rebuildProjections({ store, readStore: single, projections: allProjections(), dropOldAfterMs: 0 });
+      const two = await rebuildProjections({
+        store,
+        readStore: parallel,
+        projections: allProjections(),
+        dropOldAfterMs: 0,
+        progressIntervalMs: 0,
+        offload: workerRebuildOffload({ events: { file: eventsFile }, sideFile }),
+        onProgress: (p) => progress.set(p.projection, p.processed),
+      });
+      expect(two.map((r) => [r.projection, r.generation, r.checkpoint])).toEqual(one.map((r) => [r.projection, r.generation, r.checkpoint]));
+      // The worker's projections applied what the single-thread rebuild applied.
+      for (const name of REBUILD_WORKER_PROJECTIONS) {
+        expect(two.find((r) => r.projection === name)!.applied).toBe(one.find((r) => r.projection === name)!.applied);
+        expect(progress.get(name)).toBe(one[0]!.processed);
+      }
+      const expected = await contents(single);
+      expect(Object.keys(expected).length).toBeGreaterThan(40);
+      expect(await contents(parallel)).toEqual(expected);
+      expect(existsSync(sideFile)).toBe(false);
+    } finally {
+      await single.close();
+      await parallel.close();
+      await store.close();
+    }
+  });
+});
