@@ -84,6 +84,16 @@ describe('a rebuild with projections built elsewhere (SQLite)', () => {
     expect(await readCounts(db.readStore, 'away', away.logicalTable)).toEqual(expectedCounts(await allEvents(events.store), ['DealOpened', 'DealLost']));
   });
 
+  it('removes the side file of a build that did not finish', async () => {
+    await appendEvents(events.store, 200);
+    const aborted = new AbortController();
+    aborted.abort(new Error('stopped'));
+    await expect(
+      buildSideGenerations({ store: events.store, file: sideFile(), projections: [away], targets: { away: 2 }, untilPosition: '200', signal: aborted.signal }),
+    ).rejects.toThrow('stopped');
+    expect(existsSync(sideFile())).toBe(false);
+  });
+
   it('builds nothing elsewhere on an empty log, and still swaps', async () => {
     const side = offload(['away']);
     const results = await rebuildProjections({ store: events.store, readStore: db.readStore, projections: [own, away], dropOldAfterMs: 0, offload: side });

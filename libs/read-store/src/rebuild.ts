@@ -457,7 +457,13 @@ export async function runRebuild(options: RebuildOptions, selected: readonly Pro
     // swap then takes every projection from there.
     const offloaded = active().filter((j) => j.offloaded);
     const until = options.untilPosition !== undefined ? options.untilPosition : offloaded.length > 0 ? (head ?? null) : undefined;
-    const side = offloaded.length > 0 ? startOffload(options.offload!, offloaded, until ?? null, options.signal, (n) => (sideProcessed = n)) : undefined;
+    const side =
+      offloaded.length > 0
+        ? startOffload(options.offload!, offloaded, until ?? null, options.signal, (n) => {
+            sideProcessed = n;
+            report(false);
+          })
+        : undefined;
     // Pages until the log is exhausted, then the swap; events appended meanwhile are caught up
     // inside the swap transaction. If a projection throws there, that transaction is rolled
     // back and the pages go through the isolating writes again before the next swap attempt.
@@ -491,6 +497,8 @@ export async function runRebuild(options: RebuildOptions, selected: readonly Pro
       options.signal?.throwIfAborted();
       await eachJob(active().filter((j) => !j.offloaded), finish);
       const waiting = active().filter((j) => j.offloaded);
+      // Every offloaded projection failed here meanwhile: its build is not copied, only removed.
+      if (side && waiting.length === 0) void side.then((build) => removeSqliteFile(build.file), () => undefined);
       if (side && waiting.length > 0) {
         await joinOffload(readStore, side, waiting, heartbeat, fail);
         for (const job of waiting) {
@@ -706,6 +714,7 @@ export interface SideGenerationsOptions {
 export async function buildSideGenerations(options: SideGenerationsOptions): Promise<SideBuild> {
   removeSqliteFile(options.file);
   const readStore = await openReadStore({ sqliteFile: options.file, sqliteBackgroundCheckpoints: false });
+  let built = false;
   try {
     const clock = options.clock ?? (() => new Date());
     for (const projection of options.projections) {
@@ -732,12 +741,15 @@ export async function buildSideGenerations(options: SideGenerationsOptions): Pro
     };
     const { results, failures } = await withRebuildCache(rebuild, () => runRebuild(rebuild, options.projections, false));
     if (failures.length > 0) throw failures[0]!.error;
+    built = true;
     return {
       file: options.file,
       results: results.map((r) => ({ projection: r.projection, applied: r.applied, parked: r.parked, applyMs: r.applyMs, applyCpuMs: r.applyCpuMs })),
     };
   } finally {
     await readStore.close();
+    // A failed or aborted build leaves nothing for anyone to copy.
+    if (!built) removeSqliteFile(options.file);
   }
 }
 
