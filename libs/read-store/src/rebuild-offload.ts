@@ -62,8 +62,8 @@ export function startOffload(
   return build;
 }
 
-/** A claim is refreshed at least this often while the other thread builds (stale after 30 s). */
-const HEARTBEAT_MS = 10_000;
+/** A rebuild's claims are refreshed at least this often (stale after 30 s), by a write without events if need be. */
+export const HEARTBEAT_MS = 10_000;
 
 /**
  * Waits for the build on the other thread, refreshing the claims meanwhile, then copies each

@@ -17,7 +17,7 @@ import {
 } from './projection-writer';
 import { PARKED_EVENTS_TABLE, PROJECTION_STATE_TABLE, SQLITE_REBUILD_CACHE_KIB, openReadStore, physicalTableName, type ReadStore } from './read-store';
 import { approxEventsBetween, comparePositionsFast } from './positions';
-import { joinOffload, removeSqliteFile, startOffload, type RebuildOffload, type SideBuild } from './rebuild-offload';
+import { HEARTBEAT_MS, joinOffload, removeSqliteFile, startOffload, type RebuildOffload, type SideBuild } from './rebuild-offload';
 import { DEFAULT_STALE_CLAIM_MS, RebuildInProgressError, claimRebuild, releaseRebuildClaim } from './rebuild-claim';
 
 export interface RebuildProgress {
@@ -226,8 +226,6 @@ interface Job {
   offloaded: boolean;
 }
 
-/** A job's claim heartbeat is refreshed at least this often (it is stale after 30 s), by a write without events if need be. */
-const HEARTBEAT_MS = 10_000;
 
 /**
  * The rebuild itself. With `skipClaimed`, projections claimed by another live rebuild are
@@ -683,10 +681,6 @@ export async function dropTables(readStore: ReadStore, projection: Projection, g
   }
 }
 
-/**
- * Runs `work` with the SQLite page cache of the read store raised to the rebuild's size (random
- * upserts into tables much larger than the serving cache), then puts the serving size back.
- */
 export interface SideGenerationsOptions {
   store: EventStore;
   /** The SQLite file to build into (created; an existing one is replaced). */
@@ -753,6 +747,10 @@ export async function buildSideGenerations(options: SideGenerationsOptions): Pro
   }
 }
 
+/**
+ * Runs `work` with the SQLite page cache of the read store raised to the rebuild's size (random
+ * upserts into tables much larger than the serving cache), then puts the serving size back.
+ */
 export async function withRebuildCache<T>(options: Pick<RebuildOptions, 'readStore' | 'sqliteCacheKiB'>, work: () => Promise<T>): Promise<T> {
   const { readStore } = options;
   if (readStore.dialect !== 'sqlite') return work();

@@ -112,15 +112,19 @@ export class DealsQuery {
       deal = dealAfter(deal, event, when, () => null);
     }
     if (!deal) throw new NotFoundError('Deal', id);
+    deal.teamId = deal.open ? await this.teamAt(deal.repId, at) : await this.teamAtClose(deal);
+    if (!(await this.visibleThen(deal, scope)) && !(await this.visibleIds([id], scope)).has(id)) throw new NotFoundError('Deal', id);
+    return deal;
+  }
+
+  /** A closed deal's team stays what it was at close: the current row's (the owner's then, if not projected yet). */
+  private async teamAtClose(deal: DealRow): Promise<string | null> {
     const current = await this.access.db
       .selectFrom(this.access.table(DEALS_PROJECTION, DEALS_TABLE))
       .select(['team_id'])
-      .where('id', '=', id)
+      .where('id', '=', deal.id)
       .executeTakeFirst();
-    deal.teamId =
-      !deal.open && current !== undefined ? ((current.team_id as string | null) ?? null) : await this.teamAt(deal.repId, deal.closedAt ?? at);
-    if (!(await this.visibleThen(deal, scope)) && !(await this.visibleIds([id], scope)).has(id)) throw new NotFoundError('Deal', id);
-    return deal;
+    return current !== undefined ? ((current.team_id as string | null) ?? null) : this.teamAt(deal.repId, deal.closedAt!);
   }
 
   private async streamOf(id: string) {
