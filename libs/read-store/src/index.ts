@@ -6,6 +6,7 @@ export type { ProjectionControl, ProjectionEngineOptions, ProjectionLogger, Proj
 export { ProjectionMetrics, projectionMetricsFor } from './projection-metrics';
 export type { ProjectionStatus, ProjectionStatusSource } from './projection-metrics';
 export { rebuildProjections, rebuildProjection, withRebuildCache, buildSideGenerations, RebuildInProgressError, RebuildFailedError } from './rebuild';
+export { removeSqliteFile } from './rebuild-offload';
 export type { RebuildOptions, RebuildProgress, RebuildOverallProgress, RebuildResult, RebuildOffload, SideBuild, SideGenerationsOptions } from './rebuild';
 export { createProjectionLease, LocalLease, PgAdvisoryLease, advisoryLockKey } from './lease';
 export type { ProjectionLease, PgAdvisoryLeaseOptions } from './lease';

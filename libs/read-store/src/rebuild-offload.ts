@@ -94,24 +94,26 @@ export async function joinOffload<J extends OffloadedJob>(
     return;
   }
   try {
-    for (const job of jobs) {
-      const t0 = performance.now();
-      const cpu0 = process.cpuUsage();
-      try {
-        await copyGeneration(readStore, side.file, job);
-        const figures = side.results.find((r) => r.projection === job.projection.name);
-        job.applied += figures?.applied ?? 0;
-        job.parked += figures?.parked ?? 0;
-        job.applyMs += figures?.applyMs ?? 0;
-        job.applyCpuMs += figures?.applyCpuMs ?? 0;
-      } catch (error) {
-        await fail(job, error);
-      } finally {
-        job.applyMs += performance.now() - t0;
-        const used = process.cpuUsage(cpu0);
-        job.applyCpuMs += (used.user + used.system) / 1000;
-        job.lastWrite = Date.now();
+    // Attached once for all of them; a file that cannot be attached fails them all, as a failed build.
+    try {
+      await sql`attach database ${side.file} as ${sql.id(SIDE)}`.execute(readStore.db);
+    } catch (error) {
+      for (const job of jobs) await fail(job, error);
+      return;
+    }
+    try {
+      for (const job of jobs) {
+        await timedStep(job, fail, async () => {
+          await copyGeneration(readStore, job);
+          const figures = side.results.find((r) => r.projection === job.projection.name);
+          job.applied += figures?.applied ?? 0;
+          job.parked += figures?.parked ?? 0;
+          job.applyMs += figures?.applyMs ?? 0;
+          job.applyCpuMs += figures?.applyCpuMs ?? 0;
+        });
       }
+    } finally {
+      await sql`detach database ${sql.id(SIDE)}`.execute(readStore.db);
     }
   } finally {
     removeSqliteFile(side.file);
@@ -121,33 +123,57 @@ export async function joinOffload<J extends OffloadedJob>(
 const SIDE = 'rebuild_side';
 
 /**
- * Copies generation `job.target` of a projection from an SQLite file into the read store: each
+ * Copies generation `job.target` of a projection from the attached side file into the read store: each
  * table as it was created there (same text, so the same name, columns, WITHOUT ROWID and
  * indexes), created empty with its indexes and filled by `INSERT … SELECT *`, which SQLite copies
  * record by record without decoding them (its transfer optimization), then its parked events.
  */
-async function copyGeneration(readStore: ReadStore, file: string, job: OffloadedJob): Promise<void> {
-  await sql`attach database ${file} as ${sql.id(SIDE)}`.execute(readStore.db);
+async function copyGeneration(readStore: ReadStore, job: OffloadedJob): Promise<void> {
+  await readStore.db.transaction().execute(async (tx) => {
+    await job.guard.check(tx, undefined);
+    for (const logical of job.projection.tables) {
+      const table = physicalTableName(logical, job.target);
+      const schema = await sql<{ type: string; sql: string }>`
+        select type, sql from ${sql.id(SIDE)}.sqlite_master where tbl_name = ${table} and sql is not null
+        order by case type when 'table' then 0 else 1 end, name`.execute(tx);
+      if (!schema.rows.some((r) => r.type === 'table')) throw new Error(`The side build has no table ${table}`);
+      for (const { sql: ddl } of schema.rows) await sql.raw(ddl).execute(tx);
+      await sql`insert into main.${sql.id(table)} select * from ${sql.id(SIDE)}.${sql.id(table)}`.execute(tx);
+    }
+    await sql`insert into main.${sql.id(PARKED_EVENTS_TABLE)} select * from ${sql.id(SIDE)}.${sql.id(PARKED_EVENTS_TABLE)}
+      where projection = ${job.projection.name} and generation = ${job.target}`.execute(tx);
+  });
+}
+
+/**
+ * One step of a rebuild job, counted in its apply time and CPU (and as its last write); an error
+ * fails the job instead of the rebuild.
+ */
+export async function timedStep<J extends Pick<OffloadedJob, 'applyMs' | 'applyCpuMs' | 'lastWrite'>>(
+  job: J,
+  fail: (job: J, error: unknown) => Promise<void>,
+  work: () => Promise<void>,
+): Promise<void> {
+  const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   try {
-    await readStore.db.transaction().execute(async (tx) => {
-      await job.guard.check(tx, undefined);
-      for (const logical of job.projection.tables) {
-        const table = physicalTableName(logical, job.target);
-        const schema = await sql<{ type: string; sql: string }>`
-          select type, sql from ${sql.id(SIDE)}.sqlite_master where tbl_name = ${table} and sql is not null
-          order by case type when 'table' then 0 else 1 end, name`.execute(tx);
-        if (!schema.rows.some((r) => r.type === 'table')) throw new Error(`The side build has no table ${table}`);
-        for (const { sql: ddl } of schema.rows) await sql.raw(ddl).execute(tx);
-        await sql`insert into main.${sql.id(table)} select * from ${sql.id(SIDE)}.${sql.id(table)}`.execute(tx);
-      }
-      await sql`insert into main.${sql.id(PARKED_EVENTS_TABLE)} select * from ${sql.id(SIDE)}.${sql.id(PARKED_EVENTS_TABLE)}
-        where projection = ${job.projection.name} and generation = ${job.target}`.execute(tx);
-    });
+    await work();
+  } catch (error) {
+    await fail(job, error);
   } finally {
-    await sql`detach database ${sql.id(SIDE)}`.execute(readStore.db);
+    job.applyMs += performance.now() - t0;
+    job.applyCpuMs += cpuMsSince(cpu0);
+    job.lastWrite = Date.now();
   }
 }
 
+/** CPU time of the process (every thread) since `start`, ms. */
+export function cpuMsSince(start: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1000;
+}
+
+/** Removes an SQLite file with its WAL, shared-memory and journal files. */
 export function removeSqliteFile(file: string): void {
   for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(`${file}${suffix}`, { force: true });
 }

@@ -17,7 +17,7 @@ import {
 } from './projection-writer';
 import { PARKED_EVENTS_TABLE, PROJECTION_STATE_TABLE, SQLITE_REBUILD_CACHE_KIB, openReadStore, physicalTableName, type ReadStore } from './read-store';
 import { approxEventsBetween, comparePositionsFast } from './positions';
-import { HEARTBEAT_MS, joinOffload, removeSqliteFile, startOffload, type RebuildOffload, type SideBuild } from './rebuild-offload';
+import { HEARTBEAT_MS, cpuMsSince, joinOffload, removeSqliteFile, startOffload, timedStep, type RebuildOffload, type SideBuild } from './rebuild-offload';
 import { DEFAULT_STALE_CLAIM_MS, RebuildInProgressError, claimRebuild, releaseRebuildClaim } from './rebuild-claim';
 
 export interface RebuildProgress {
@@ -385,9 +385,7 @@ export async function runRebuild(options: RebuildOptions, selected: readonly Pro
    */
   const finish = async (job: Job): Promise<void> => {
     if (job.finished) return;
-    const t0 = performance.now();
-    const cpu0 = process.cpuUsage();
-    try {
+    await timedStep(job, fail, async () => {
       const { projection } = job;
       if (projection.finishRebuild) {
         await inSessionTransaction(readStore, job.ctx, async (tx) => {
@@ -404,13 +402,7 @@ export async function runRebuild(options: RebuildOptions, selected: readonly Pro
       }
       job.ctx = contextFor(readStore, projection, job.target);
       job.finished = true;
-    } catch (error) {
-      await fail(job, error);
-    } finally {
-      job.applyMs += performance.now() - t0;
-      job.applyCpuMs += cpuMsSince(cpu0);
-      job.lastWrite = Date.now();
-    }
+    });
   };
   /**
    * On PostgreSQL the projections' transactions run side by side on the pool. SQLite has one
@@ -773,11 +765,6 @@ function upTo(page: RecordedEvent[], until: string): RecordedEvent[] {
   let n = page.length;
   while (n > 0 && comparePositionsFast(page[n - 1]!.position, until) > 0) n -= 1;
   return n === page.length ? page : page.slice(0, n);
-}
-
-function cpuMsSince(start: NodeJS.CpuUsage): number {
-  const used = process.cpuUsage(start);
-  return (used.user + used.system) / 1000;
 }
 
 function errorText(error: unknown): string {

@@ -22,7 +22,6 @@ async function main(data: RebuildWorkerData): Promise<void> {
     const projections = allProjections().filter((p) => data.projections.includes(p.name));
     const missing = data.projections.filter((name) => !projections.some((p) => p.name === name));
     if (missing.length > 0) throw new Error(`Unknown projections ${missing.join(', ')}`);
-    let last = 0;
     const result = await buildSideGenerations({
       store,
       file: data.file,
@@ -30,12 +29,8 @@ async function main(data: RebuildWorkerData): Promise<void> {
       targets: data.targets,
       untilPosition: data.untilPosition,
       signal: controller.signal,
-      onProgress: (processed) => {
-        const now = Date.now();
-        if (now - last < 250) return;
-        last = now;
-        post({ type: 'progress', processed });
-      },
+      // At most every 250 ms: the rebuild's own progress interval.
+      onProgress: (processed) => post({ type: 'progress', processed }),
     });
     post({ type: 'done', result });
   } catch (error) {

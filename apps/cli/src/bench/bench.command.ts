@@ -9,6 +9,7 @@ import {
 } from 'node:fs';
 import { cpus, freemem, loadavg, totalmem, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { allProjections } from '@kam/api';
 import { mintToken } from '@kam/auth';
 import { parseSqliteSynchronous } from '@kam/event-store';
 import { benchAppend, type AppendBenchResult } from '../../../../bench/append.bench';
@@ -17,7 +18,6 @@ import { formatDuration } from '../progress';
 import { startApiChild, startHelloChild, type ChildServer } from './children';
 import { SMOKE_ORGANISATION, ensureDataset, type DatasetMarker } from './dataset';
 import { gql, loadTest, type LoadResult } from './http-load';
-import { benchProjections } from './projections';
 import { measureRebuild, rawReadParse, rebuildOffload, type RebuildMeasurement } from './rebuild';
 import { renderBenchmarks } from './report';
 import { benchOpenDeal, measureLag, type DealTarget, type LagResult } from './write-load';
@@ -133,7 +133,7 @@ export async function benchCommand(argv: string[]): Promise<void> {
   const profileDir = args.profile ? resolve(String(args.profile)) : undefined;
   const log = (line: string): void =>
     void process.stderr.write(`[bench ${formatDuration((performance.now() - started) / 1000)}] ${line}\n`);
-  const projections = benchProjections();
+  const projections = allProjections();
 
   log('append: raw better-sqlite3 vs the SQLite event store (bench/append.bench.ts)');
   const synchronous = parseSqliteSynchronous(process.env.KAM_SQLITE_SYNCHRONOUS);

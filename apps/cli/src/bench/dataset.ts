@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { openSqliteEventStore } from '@kam/event-store';
-import { openReadStore, rebuildProjections, type Projection, type RebuildResult } from '@kam/read-store';
+import { openReadStore, rebuildProjections, removeSqliteFile, type Projection, type RebuildResult } from '@kam/read-store';
 import { ProgressBar } from '../progress';
 import { rebuildOffload } from './rebuild';
 
@@ -167,8 +167,7 @@ async function buildReadModels(
   projections: readonly Projection[],
   events: number,
 ): Promise<DatasetMarker['fullRebuild']> {
-  for (const suffix of ['', '-wal', '-shm'])
-    rmSync(join(dir, `read-models.sqlite${suffix}`), { force: true });
+  removeSqliteFile(join(dir, 'read-models.sqlite'));
   const store = await openSqliteEventStore({ file: join(dir, 'events.sqlite') });
   const readStore = await openReadStore({ sqliteFile: join(dir, 'read-models.sqlite') });
   const started = performance.now();

@@ -1,7 +1,6 @@
-import { rmSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { openSqliteEventStore } from '@kam/event-store';
-import { openReadStore, rebuildProjections, type Projection, type RebuildOffload, type RebuildResult } from '@kam/read-store';
+import { openReadStore, rebuildProjections, removeSqliteFile, type Projection, type RebuildOffload, type RebuildResult } from '@kam/read-store';
 import { workerRebuildOffload } from '@kam/api';
 import { ProgressBar } from '../progress';
 
@@ -78,7 +77,7 @@ export async function measureRebuild(
   budgetS: number | null,
   offload?: RebuildOffload,
 ): Promise<RebuildMeasurement> {
-  for (const suffix of ['', '-wal', '-shm']) rmSync(`${scratchReadModels}${suffix}`, { force: true });
+  removeSqliteFile(scratchReadModels);
   const store = await openSqliteEventStore({ file: eventsFile });
   const readStore = await openReadStore({ sqliteFile: scratchReadModels });
   const events = Number((await store.headPosition()) ?? 0);
@@ -119,7 +118,7 @@ export async function measureRebuild(
     bar.finish();
     await store.close();
     await readStore.close();
-    for (const suffix of ['', '-wal', '-shm']) rmSync(`${scratchReadModels}${suffix}`, { force: true });
+    removeSqliteFile(scratchReadModels);
   }
   const elapsed = (performance.now() - started) / 1000;
   const complete = results !== undefined && results.length === projections.length;
