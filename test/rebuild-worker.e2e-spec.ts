@@ -2,8 +2,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
-import { openSqliteEventStore } from '@kam/event-store';
-import { openReadStore, rebuildProjections, type ReadStore } from '@kam/read-store';
+import { openSqliteEventStore, type EventStore, type RecordedEvent } from '@kam/event-store';
+import { openReadStore, rebuildProjections, type Projection, type ReadStore } from '@kam/read-store';
 import { allProjections } from '../apps/api/src/read-side/engine-factory';
 import { REBUILD_WORKER_PROJECTIONS, workerRebuildOffload } from '../apps/api/src/read-side/rebuild-offload';
 import { bulkLoadSqlite } from '../apps/cli/src/seed/bulk-load';
@@ -73,6 +73,44 @@ describe('rebuild with the report projections on a worker thread', () => {
     } finally {
       await single.close();
       await parallel.close();
+      await store.close();
+    }
+  });
+
+  it('undoes what a failed report batch did to the deals it keeps in memory: the same tables as a log without the event that failed', async () => {
+    const store = await openSqliteEventStore({ file: eventsFile });
+    const poisoned = await openReadStore({ sqliteFile: join(dir, 'poisoned.sqlite') });
+    const without = await openReadStore({ sqliteFile: join(dir, 'without.sqlite') });
+    try {
+      const log = await store.readAll();
+      // A deal won in the middle of a rebuild batch (every report handles it): the batch closes
+      // that deal and changes many others in memory before it fails.
+      const poison = log.find((e, i) => i > log.length / 2 && e.type === 'DealWon')!;
+      expect(poison).toBeDefined();
+      const reports = allProjections().filter((p) => p.name.startsWith('report-'));
+      expect(reports.length).toBe(7);
+      /** The report, failing every batch that holds the poison event after it applied the batch. */
+      const failing = (projection: Projection): Projection => ({
+        ...projection,
+        async applyBatch(tx, events, ctx) {
+          await projection.applyBatch(tx, events, ctx);
+          if (events.some((e) => e.id === poison.id)) throw new Error('poisoned');
+        },
+      });
+      const results = await rebuildProjections({ store, readStore: poisoned, projections: reports.map(failing), dropOldAfterMs: 0 });
+      expect(results.map((r) => r.parked)).toEqual(reports.map(() => 1));
+      /** The log without the poison event. */
+      const filtered: EventStore = Object.assign(Object.create(store) as EventStore, {
+        readAll: async (options?: Parameters<EventStore['readAll']>[0]): Promise<RecordedEvent[]> =>
+          (await store.readAll(options)).filter((e) => e.id !== poison.id),
+      });
+      await rebuildProjections({ store: filtered, readStore: without, projections: reports, dropOldAfterMs: 0 });
+      const expected = await contents(without);
+      expect(Object.keys(expected).length).toBeGreaterThan(20);
+      expect(await contents(poisoned)).toEqual(expected);
+    } finally {
+      await poisoned.close();
+      await without.close();
       await store.close();
     }
   });

@@ -59,6 +59,7 @@ export function contextFor(
 export class RebuildSessionState implements RebuildSession {
   readonly memory = new Map<string, unknown>();
   private pending: Array<() => void> = [];
+  private undo: Array<() => void> = [];
 
   constructor(
     readonly deferIndexes: boolean,
@@ -69,16 +70,28 @@ export class RebuildSessionState implements RebuildSession {
     this.pending.push(fn);
   }
 
+  onRollback(fn: () => void): void {
+    this.undo.push(fn);
+  }
+
+  /** A transaction begins: nothing of an earlier one is pending any more. */
+  began(): void {
+    this.pending = [];
+    this.undo = [];
+  }
+
   /** The transaction committed: what it did to the memory becomes true. */
   committed(): void {
     const fns = this.pending;
-    this.pending = [];
+    this.began();
     for (const fn of fns) fn();
   }
 
-  /** The transaction rolled back: forget what it meant to do. */
+  /** The transaction rolled back: forget what it meant to do, undo what it did to the memory (latest first). */
   discarded(): void {
-    this.pending = [];
+    const undo = this.undo;
+    this.began();
+    for (let i = undo.length - 1; i >= 0; i--) undo[i]!();
   }
 }
 
@@ -88,11 +101,11 @@ function sessionOf(ctx: ProjectionContext): RebuildSessionState | undefined {
 
 /**
  * Runs `work` in one transaction; the rebuild session of `ctx`, if any, learns whether it
- * committed (its onCommit callbacks run) or not (they are dropped).
+ * committed (its onCommit callbacks run) or not (they are dropped, its onRollback callbacks run).
  */
 export async function inSessionTransaction<T>(readStore: ReadStore, ctx: ProjectionContext, work: (tx: ReadTx) => Promise<T>): Promise<T> {
   const session = sessionOf(ctx);
-  session?.discarded();
+  session?.began();
   let result: T;
   try {
     result = await readStore.db.transaction().execute(work);

@@ -41,7 +41,8 @@ export interface RebuildSession {
   /**
    * State a projection keeps across its transactions of this rebuild (rows it would otherwise
    * read back, rows it has not written yet); keys are the projection's own. Change it only
-   * through `onCommit`, so it never holds what a rolled-back transaction did.
+   * through `onCommit`, or change it at once and register how to undo it with `onRollback`, so it
+   * never holds what a rolled-back transaction did.
    */
   readonly memory: Map<string, unknown>;
   /**
@@ -51,6 +52,11 @@ export interface RebuildSession {
   readonly memoryRows: number;
   /** Runs `fn` right after the transaction `applyBatch` runs in commits; dropped if it rolls back. */
   onCommit(fn: () => void): void;
+  /**
+   * Runs `fn` if that transaction rolls back (or its applyBatch throws), the latest registered
+   * first; dropped once it commits.
+   */
+  onRollback(fn: () => void): void;
 }
 
 export interface Projection {

@@ -327,16 +327,20 @@ const DEAL_MEMORY_KEY = 'report-projection:deals';
  *
  * In a rebuild (a RebuildSession) the open deals stay in the session's memory across batches
  * instead: nothing is read, written or deleted per batch (every deal of the log opens and most
- * close during a rebuild, so the table would only churn), the batch's changes enter memory when
- * its transaction commits, and `finishRebuild` writes the deals still open, in key order. Past
- * the session's `memoryRows` every open deal is written out and memory starts over; the table
- * then answers for the deals memory does not hold. Handlers must not change the state they are
- * given in place (they return a new one): memory shares it with the batch, and a rolled-back
- * batch must leave memory as it was.
+ * close during a rebuild, so the table would only churn), and `finishRebuild` writes the deals
+ * still open, in key order. While memory holds every open deal, a batch changes it in place and
+ * keeps an undo list for a rollback (one lookup per deal event: seven reports ask for every deal
+ * event, and staging each batch's deals in maps of their own was a tenth of the rebuild's CPU).
+ * Past the session's `memoryRows` every open deal is written out and memory starts over; the table
+ * then answers for the deals memory does not hold, and a batch's changes enter memory when its
+ * transaction commits. Handlers must not change the state they are given in place (they return a
+ * new one): memory shares it with the batch, and a rolled-back batch must leave memory as it was.
  */
 export class DealStates<S> {
   private readonly rows = new Map<string, { state: S | null; stored: boolean; dirty: boolean }>();
   private readonly memory: DealMemory<S> | undefined;
+  /** Memory holds every open deal and the batch changes it in place: (id, state before) pairs to undo. */
+  private readonly undo: Array<string | S | undefined> | undefined;
 
   constructor(
     private readonly sql: Statements,
@@ -348,6 +352,19 @@ export class DealStates<S> {
       let memory = rebuild.memory.get(DEAL_MEMORY_KEY) as DealMemory<S> | undefined;
       if (memory === undefined) rebuild.memory.set(DEAL_MEMORY_KEY, (memory = { deals: new Map(), spilled: false }));
       this.memory = memory;
+      if (!memory.spilled) {
+        const undo: Array<string | S | undefined> = [];
+        this.undo = undo;
+        const deals = memory.deals;
+        rebuild.onRollback(() => {
+          for (let i = undo.length - 2; i >= 0; i -= 2) {
+            const id = undo[i] as string;
+            const before = undo[i + 1] as S | undefined;
+            if (before === undefined) deals.delete(id);
+            else deals.set(id, before);
+          }
+        });
+      }
     }
   }
 
@@ -357,6 +374,7 @@ export class DealStates<S> {
   }
 
   async prefetch(ids: readonly string[]): Promise<void> {
+    if (this.undo) return;
     const lookup: string[] = [];
     for (const id of ids) {
       if (this.rows.has(id)) continue;
@@ -366,8 +384,7 @@ export class DealStates<S> {
         continue;
       }
       this.rows.set(id, { state: null, stored: false, dirty: false });
-      // In a rebuild that never spilled, what memory does not hold is closed or unknown.
-      if (!this.memory || this.memory.spilled) lookup.push(id);
+      lookup.push(id);
     }
     if (lookup.length === 0) return;
     const found = this.codec.decode(await this.sql.selectIn(this.codec.columns.join(', '), this.table, 'deal_id', lookup));
@@ -379,21 +396,26 @@ export class DealStates<S> {
    * holds every open deal): the report folds ask once per deal event, seven reports over.
    */
   state(id: string): S | undefined | Promise<S | undefined> {
+    if (this.undo) return this.memory!.deals.get(id);
     const row = this.rows.get(id);
     if (row !== undefined) return row.state ?? undefined;
-    if (this.readsTable) return this.get(id);
-    const state = this.memory!.deals.get(id) ?? null;
-    this.rows.set(id, { state, stored: false, dirty: false });
-    return state ?? undefined;
+    return this.get(id);
   }
 
   /** The open deal's state, or undefined for a closed or unknown deal. */
   async get(id: string): Promise<S | undefined> {
+    if (this.undo) return this.memory!.deals.get(id);
     if (!this.rows.has(id)) await this.prefetch([id]);
     return this.rows.get(id)?.state ?? undefined;
   }
 
   set(id: string, state: S): void {
+    if (this.undo) {
+      const deals = this.memory!.deals;
+      this.undo.push(id, deals.get(id));
+      deals.set(id, state);
+      return;
+    }
     const row = this.rows.get(id);
     if (row) {
       row.state = state;
@@ -402,6 +424,14 @@ export class DealStates<S> {
   }
 
   close(id: string): void {
+    if (this.undo) {
+      const deals = this.memory!.deals;
+      const before = deals.get(id);
+      if (before === undefined) return;
+      this.undo.push(id, before);
+      deals.delete(id);
+      return;
+    }
     const row = this.rows.get(id);
     if (row) {
       row.state = null;
@@ -410,6 +440,7 @@ export class DealStates<S> {
   }
 
   async flush(): Promise<void> {
+    if (this.undo) return this.spillIfOver(this.memory!);
     if (this.memory) return this.flushToMemory(this.memory);
     const { rowsPerDeal } = this.codec;
     const states = new Map<string, S>();
@@ -424,7 +455,14 @@ export class DealStates<S> {
     this.rows.clear();
   }
 
-  /** Rebuild: the stored deals the batch changed leave the table (memory holds them now); the rest waits for commit. */
+  /** Rebuild, memory changed in place: past the budget every open deal goes to the table, and memory starts over once that commits. */
+  private async spillIfOver(memory: DealMemory<S>): Promise<void> {
+    if (memory.deals.size <= this.rebuild!.memoryRows) return;
+    await this.write(memory.deals);
+    this.forgetOnCommit(memory);
+  }
+
+  /** Rebuild after a spill: the stored deals the batch changed leave the table (memory holds them now); the rest waits for commit. */
   private async flushToMemory(memory: DealMemory<S>): Promise<void> {
     const changes: Array<[string, S | null]> = [];
     const deletes: string[] = [];
