@@ -702,6 +702,11 @@ export async function buildSideGenerations(options: SideGenerationsOptions): Pro
   const readStore = await openReadStore({ sqliteFile: options.file, sqliteBackgroundCheckpoints: false });
   let built = false;
   try {
+    // Nobody else reads this file, and a build that does not finish is thrown away: no WAL (whose
+    // pages a checkpoint would write a second time) and no syncs. The journal stays (in memory):
+    // a batch with a poison event is rolled back and isolated like anywhere else.
+    await sql.raw('pragma journal_mode = MEMORY').execute(readStore.db);
+    await sql.raw('pragma synchronous = OFF').execute(readStore.db);
     const clock = options.clock ?? (() => new Date());
     for (const projection of options.projections) {
       const target = options.targets[projection.name];
