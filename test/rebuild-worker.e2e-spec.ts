@@ -114,4 +114,23 @@ describe('rebuild with the report projections on a worker thread', () => {
       await store.close();
     }
   });
+
+  it('builds the same report tables when the open deals outgrow the memory budget and are written out and read back', async () => {
+    const store = await openSqliteEventStore({ file: eventsFile });
+    const roomy = await openReadStore({ sqliteFile: join(dir, 'roomy.sqlite') });
+    const tight = await openReadStore({ sqliteFile: join(dir, 'tight.sqlite') });
+    try {
+      const reports = allProjections().filter((p) => p.name.startsWith('report-'));
+      await rebuildProjections({ store, readStore: roomy, projections: reports, dropOldAfterMs: 0 });
+      // Small transactions, and memory for 5 open deals: every report spills early in the log.
+      await rebuildProjections({ store, readStore: tight, projections: reports, dropOldAfterMs: 0, memoryRows: 5, batchSize: 200, maxTransactionEvents: 300 });
+      const expected = await contents(roomy);
+      expect(Object.keys(expected).length).toBeGreaterThan(20);
+      expect(await contents(tight)).toEqual(expected);
+    } finally {
+      await roomy.close();
+      await tight.close();
+      await store.close();
+    }
+  });
 });
