@@ -43,12 +43,24 @@ describe('rebuild with the report projections on a worker thread', () => {
 
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('builds exactly the read models of a rebuild on one thread, and leaves no side file', async () => {
+  /** The seeded log and two fresh read stores in files named `first` and `second`, closed after `work`. */
+  const withStores = async (first: string, second: string, work: (store: EventStore, a: ReadStore, b: ReadStore) => Promise<void>): Promise<void> => {
     const store = await openSqliteEventStore({ file: eventsFile });
-    const single = await openReadStore({ sqliteFile: join(dir, 'single.sqlite') });
-    const parallel = await openReadStore({ sqliteFile: join(dir, 'parallel.sqlite') });
-    const sideFile = join(dir, 'parallel.sqlite.rebuild-side');
+    const a = await openReadStore({ sqliteFile: join(dir, `${first}.sqlite`) });
+    const b = await openReadStore({ sqliteFile: join(dir, `${second}.sqlite`) });
     try {
+      await work(store, a, b);
+    } finally {
+      await a.close();
+      await b.close();
+      await store.close();
+    }
+  };
+  const reportProjections = (): Projection[] => allProjections().filter((p) => p.name.startsWith('report-'));
+
+  it('builds exactly the read models of a rebuild on one thread, and leaves no side file', async () => {
+    const sideFile = join(dir, 'parallel.sqlite.rebuild-side');
+    await withStores('single', 'parallel', async (store, single, parallel) => {
       const progress = new Map<string, number>();
       const one = await rebuildProjections({ store, readStore: single, projections: allProjections(), dropOldAfterMs: 0 });
       const two = await rebuildProjections({
@@ -70,24 +82,17 @@ describe('rebuild with the report projections on a worker thread', () => {
       expect(Object.keys(expected).length).toBeGreaterThan(40);
       expect(await contents(parallel)).toEqual(expected);
       expect(existsSync(sideFile)).toBe(false);
-    } finally {
-      await single.close();
-      await parallel.close();
-      await store.close();
-    }
+    });
   });
 
   it('undoes what a failed report batch did to the deals it keeps in memory: the same tables as a log without the event that failed', async () => {
-    const store = await openSqliteEventStore({ file: eventsFile });
-    const poisoned = await openReadStore({ sqliteFile: join(dir, 'poisoned.sqlite') });
-    const without = await openReadStore({ sqliteFile: join(dir, 'without.sqlite') });
-    try {
+    await withStores('poisoned', 'without', async (store, poisoned, without) => {
       const log = await store.readAll();
       // A deal won in the middle of a rebuild batch (every report handles it): the batch closes
       // that deal and changes many others in memory before it fails.
       const poison = log.find((e, i) => i > log.length / 2 && e.type === 'DealWon')!;
       expect(poison).toBeDefined();
-      const reports = allProjections().filter((p) => p.name.startsWith('report-'));
+      const reports = reportProjections();
       expect(reports.length).toBe(7);
       /** The report, failing every batch that holds the poison event after it applied the batch. */
       const failing = (projection: Projection): Projection => ({
@@ -108,29 +113,18 @@ describe('rebuild with the report projections on a worker thread', () => {
       const expected = await contents(without);
       expect(Object.keys(expected).length).toBeGreaterThan(20);
       expect(await contents(poisoned)).toEqual(expected);
-    } finally {
-      await poisoned.close();
-      await without.close();
-      await store.close();
-    }
+    });
   });
 
   it('builds the same report tables when the open deals outgrow the memory budget and are written out and read back', async () => {
-    const store = await openSqliteEventStore({ file: eventsFile });
-    const roomy = await openReadStore({ sqliteFile: join(dir, 'roomy.sqlite') });
-    const tight = await openReadStore({ sqliteFile: join(dir, 'tight.sqlite') });
-    try {
-      const reports = allProjections().filter((p) => p.name.startsWith('report-'));
+    await withStores('roomy', 'tight', async (store, roomy, tight) => {
+      const reports = reportProjections();
       await rebuildProjections({ store, readStore: roomy, projections: reports, dropOldAfterMs: 0 });
       // Small transactions, and memory for 5 open deals: every report spills early in the log.
       await rebuildProjections({ store, readStore: tight, projections: reports, dropOldAfterMs: 0, memoryRows: 5, batchSize: 200, maxTransactionEvents: 300 });
       const expected = await contents(roomy);
       expect(Object.keys(expected).length).toBeGreaterThan(20);
       expect(await contents(tight)).toEqual(expected);
-    } finally {
-      await roomy.close();
-      await tight.close();
-      await store.close();
-    }
+    });
   });
 });
