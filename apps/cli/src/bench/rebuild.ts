@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { openSqliteEventStore } from '@kam/event-store';
 import { openReadStore, rebuildProjections, removeSqliteFile, type Projection, type RebuildOffload, type RebuildResult } from '@kam/read-store';
@@ -49,6 +50,13 @@ export interface RebuildMeasurement {
   worker_projections: string[];
   reason?: string;
   /**
+   * CPU seconds (user + system) of the process's threads during the rebuild, from
+   * /proc/self/task (Linux; absent elsewhere): the calling thread, the busiest other thread (the
+   * rebuild worker when there is one) and all the others together (V8's garbage-collector
+   * helpers, SQLite's checkpointer, libuv). On two cores the wall time is about their sum / 2.
+   */
+  thread_cpu_s?: { calling: number; busiest_other: number; all_others: number };
+  /**
    * Per read model: events of the log it had gone through, and (when the rebuild finished) the
    * rebuild's own figures: wall time until its swap and, where the rebuild reports it, the time
    * spent in its write transactions.
@@ -88,6 +96,7 @@ export async function measureRebuild(
   const bar = new ProgressBar({ label: 'rebuild', unit: 'events', total: events });
   let results: RebuildResult[] | undefined;
   let failure: string | undefined;
+  const threads = threadCpuSampler();
   try {
     results = await rebuildProjections({
       store,
@@ -121,6 +130,7 @@ export async function measureRebuild(
     removeSqliteFile(scratchReadModels);
   }
   const elapsed = (performance.now() - started) / 1000;
+  const threadCpu = threads?.stop();
   const complete = results !== undefined && results.length === projections.length;
   const rows = complete
     ? results!.map((r) => ({
@@ -149,6 +159,7 @@ export async function measureRebuild(
     elapsed_s: round1(elapsed),
     budget_s: budgetS,
     worker_projections: offload ? projections.filter((p) => offload.projections.includes(p.name)).map((p) => p.name) : [],
+    ...(threadCpu ? { thread_cpu_s: threadCpu } : {}),
     ...(complete
       ? {}
       : {
@@ -159,6 +170,52 @@ export async function measureRebuild(
               `${events.toLocaleString('en-US')} events); rerun with --rebuild-budget 0 for a full figure`,
         }),
     projections: rows,
+  };
+}
+
+/**
+ * CPU time of every thread of this process, sampled every 200 ms until `stop` (a thread that ends
+ * counts with its last sample): null where /proc/self/task is not there.
+ */
+function threadCpuSampler(): { stop(): { calling: number; busiest_other: number; all_others: number } } | null {
+  const ticks = (): Map<string, number> => {
+    const out = new Map<string, number>();
+    for (const tid of readdirSync('/proc/self/task')) {
+      try {
+        const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+        // After the command name (in parentheses): state is field 3, utime 14 and stime 15.
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        out.set(tid, Number(fields[11]) + Number(fields[12]));
+      } catch {
+        // The thread ended between the listing and the read: its last sample stands.
+      }
+    }
+    return out;
+  };
+  let before: Map<string, number>;
+  try {
+    before = ticks();
+  } catch {
+    return null;
+  }
+  const latest = new Map(before);
+  const sample = (): void => {
+    for (const [tid, t] of ticks()) latest.set(tid, t);
+  };
+  const timer = setInterval(sample, 200);
+  timer.unref();
+  return {
+    stop() {
+      clearInterval(timer);
+      sample();
+      // Clock ticks: 100 per second on Linux.
+      const seconds = [...latest].map(([tid, t]) => ({ tid, s: (t - (before.get(tid) ?? 0)) / 100 }));
+      const calling = seconds.find((x) => x.tid === String(process.pid))?.s ?? 0;
+      const others = seconds.filter((x) => x.tid !== String(process.pid)).map((x) => x.s);
+      const busiest = Math.max(0, ...others);
+      const sum = others.reduce((a, b) => a + b, 0);
+      return { calling: round1(calling), busiest_other: round1(busiest), all_others: round1(sum - busiest) };
+    },
   };
 }
 

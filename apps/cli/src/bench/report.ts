@@ -175,7 +175,12 @@ export function renderBenchmarks(r: BenchResults, previous: string | undefined):
         : '.') +
       (r.rebuild.rebuild_per_s === null
         ? ` **Not complete in this run**: ${r.rebuild.reason}.`
-        : ` Took ${r.rebuild.run.elapsed_s} s.`),
+        : ` Took ${r.rebuild.run.elapsed_s} s.`) +
+      (r.rebuild.run.thread_cpu_s
+        ? ` CPU meanwhile (from /proc/self/task): the calling thread ${r.rebuild.run.thread_cpu_s.calling} s, ` +
+          `the busiest other thread${r.rebuild.run.worker_projections.length > 0 ? ' (the worker)' : ''} ${r.rebuild.run.thread_cpu_s.busiest_other} s, all the other threads ` +
+          `(V8's garbage-collector helpers, SQLite's checkpointer, libuv) ${r.rebuild.run.thread_cpu_s.all_others} s.`
+        : ''),
     `  The full rebuild that built the cached read models (${Math.round(d.fullRebuild.elapsedMs / 1000)} s, ` +
       `${fmt(d.fullRebuild.eventsPerSecond)} events/s over ${fmt(d.events)} events, measured ${d.fullRebuild.measuredAt.slice(0, 16).replace('T', ' ')} UTC on this machine) ` +
       "is a complete figure, from the run that built the data set. Time in each read model's write transactions there: " +
