@@ -4,3 +4,4 @@ export * from './mutation';
 export * from './actor';
 export * from './connection';
 export * from './scope';
+export * from './per-request';

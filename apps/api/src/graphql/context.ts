@@ -2,7 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import { Logger } from '@nestjs/common';
 import { KamError, UnauthenticatedError } from '@kam/kernel';
 import { bearerToken, verifyToken } from '@kam/auth';
-import type { Actor, GqlContext, ReadScope } from '@kam/graphql';
+import { perRequest, type Actor, type GqlContext, type ReadScope } from '@kam/graphql';
 
 /** Resolves what a verified caller may read (SUPERVISOR: their teams, from the read model). */
 export interface ScopeResolver {
@@ -68,15 +68,9 @@ export const GRAPHQL_CONTEXT = 'kam:GraphqlContext';
  * before Mercurius asks for the context of the same request.
  */
 export function memoizedContext(secret: string, scopes: ScopeResolver): (request: FastifyRequest) => Promise<AuthenticatedContext> {
-  const contexts = new WeakMap<FastifyRequest, Promise<AuthenticatedContext>>();
-  return (request) => {
-    let context = contexts.get(request);
-    if (context === undefined) {
-      context = buildContext(request, secret, scopes);
-      contexts.set(request, context);
-    }
-    return context;
-  };
+  // Kept on the request (perRequest): in a WeakMap keyed by it, every request's objects outlived the young generation.
+  const key = Symbol('kam.graphqlContext');
+  return (request) => perRequest(request, key, () => buildContext(request, secret, scopes));
 }
 
 /** The context of a graphql-ws connection, from the token in its connection_init payload; undefined refuses it. */

@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import type { ReadScope } from '@kam/graphql';
+import { perRequest, type ReadScope } from '@kam/graphql';
 import type { AccountsQuery } from '../accounts/accounts.query';
 import type { AccountRow } from '../accounts/accounts.projection';
 import type { RepsQuery } from '../reps/reps.query';
@@ -33,7 +33,8 @@ export class EntityLoaders {
 
 /** Hands out the loaders of a request, keyed by its GraphQL context object (one per request). */
 export class EntityLoaderRegistry {
-  private readonly perRequest = new WeakMap<object, EntityLoaders>();
+  /** This registry's loaders on a context object (perRequest: not a WeakMap keyed by the context). */
+  private readonly key = Symbol('kam.entityLoaders');
 
   constructor(
     private readonly reps: RepsQuery,
@@ -41,11 +42,6 @@ export class EntityLoaderRegistry {
   ) {}
 
   for(context: object, scope: ReadScope): EntityLoaders {
-    let loaders = this.perRequest.get(context);
-    if (!loaders) {
-      loaders = new EntityLoaders(this.reps, this.accounts, scope);
-      this.perRequest.set(context, loaders);
-    }
-    return loaders;
+    return perRequest(context, this.key, () => new EntityLoaders(this.reps, this.accounts, scope));
   }
 }

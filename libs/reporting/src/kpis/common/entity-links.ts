@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import DataLoader from 'dataloader';
-import type { ReadScope } from '@kam/graphql';
+import { perRequest, type ReadScope } from '@kam/graphql';
 import type { AccountModel } from '../../entities/accounts/account.model';
 import { AccountsQuery } from '../../entities/accounts/accounts.query';
 import type { RepModel } from '../../entities/reps/rep.model';
@@ -20,7 +20,8 @@ interface Loaders {
  */
 @Injectable()
 export class EntityLinks {
-  private readonly perRequest = new WeakMap<object, Loaders>();
+  /** This instance's loaders on a context object (perRequest: not a WeakMap keyed by the context). */
+  private readonly key = Symbol('kam.entityLinks');
   private queries: { reps: RepsQuery; accounts: AccountsQuery } | null | undefined;
 
   constructor(private readonly moduleRef: ModuleRef) {}
@@ -42,21 +43,16 @@ export class EntityLinks {
   private loaders(context: object, scope: ReadScope): Loaders | null {
     const queries = this.entityQueries();
     if (!queries) return null;
-    let loaders = this.perRequest.get(context);
-    if (!loaders) {
-      loaders = {
-        rep: new DataLoader(async (ids: readonly string[]) => {
-          const found = await queries.reps.byIds(ids, scope);
-          return ids.map((id) => found.get(id) ?? null);
-        }),
-        account: new DataLoader(async (ids: readonly string[]) => {
-          const found = await queries.accounts.byIds(ids, scope);
-          return ids.map((id) => found.get(id) ?? null);
-        }),
-      };
-      this.perRequest.set(context, loaders);
-    }
-    return loaders;
+    return perRequest(context, this.key, () => ({
+      rep: new DataLoader(async (ids: readonly string[]) => {
+        const found = await queries.reps.byIds(ids, scope);
+        return ids.map((id) => found.get(id) ?? null);
+      }),
+      account: new DataLoader(async (ids: readonly string[]) => {
+        const found = await queries.accounts.byIds(ids, scope);
+        return ids.map((id) => found.get(id) ?? null);
+      }),
+    }));
   }
 
   async rep(context: object, scope: ReadScope, repId: string): Promise<RepModel | null> {
