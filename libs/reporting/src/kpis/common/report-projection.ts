@@ -440,7 +440,8 @@ export class DealStates<S> {
   }
 
   async flush(): Promise<void> {
-    if (this.undo) return this.spillIfOver(this.memory!);
+    // Memory changed in place: past the budget every open deal is written out as at the end, and memory starts over once that commits.
+    if (this.undo) return this.memory!.deals.size > this.rebuild!.memoryRows ? this.finishRebuild() : undefined;
     if (this.memory) return this.flushToMemory(this.memory);
     const { rowsPerDeal } = this.codec;
     const states = new Map<string, S>();
@@ -453,13 +454,6 @@ export class DealStates<S> {
     await this.sql.deleteIn(this.table, 'deal_id', deletes.sort());
     await this.write(states);
     this.rows.clear();
-  }
-
-  /** Rebuild, memory changed in place: past the budget every open deal goes to the table, and memory starts over once that commits. */
-  private async spillIfOver(memory: DealMemory<S>): Promise<void> {
-    if (memory.deals.size <= this.rebuild!.memoryRows) return;
-    await this.write(memory.deals);
-    this.forgetOnCommit(memory);
   }
 
   /** Rebuild after a spill: the stored deals the batch changed leave the table (memory holds them now); the rest waits for commit. */
